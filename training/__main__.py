@@ -1,0 +1,61 @@
+"""Command line of the build chain: `python -m training train --config CONFIG [--data-dir DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _strategy(name: str | None):
+    if not name or name == "default":
+        return None
+    import tensorflow as tf
+
+    strategies = {"mirrored": tf.distribute.MirroredStrategy, "multi_worker_mirrored": tf.distribute.MultiWorkerMirroredStrategy}
+    if name not in strategies:
+        from training.errors import ConfigError
+
+        raise ConfigError(f"Unknown --strategy {name!r}: use default, mirrored or multi_worker_mirrored")
+    return strategies[name]()
+
+
+def cmd_train(args) -> int:
+    from training.config import load_config
+    from training.data import load_dataset
+    from training.trainer import train
+
+    config = load_config(args.config, seed=args.seed)
+    split = load_dataset(config.data, args.data_dir, seed=config.seed)
+    run_dir = Path(args.run_dir or Path("runs") / config.name)
+    result = train(config, split, run_dir, strategy=_strategy(args.strategy))
+    print(f"run {run_dir}: phase 1 val {result.phase1_val:.4f} test {result.phase1_test}, "
+          f"phase 2 val {result.phase2_val:.4f} test {result.phase2_test}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training", description="flowerlite build chain")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="two-phase transfer learning from one experiment config")
+    p.add_argument("--config", required=True, help="experiment TOML file, e.g. training/configs/efficientnet_lite0.toml")
+    p.add_argument("--data-dir", help="dataset folder (default: the download cache, downloading if needed)")
+    p.add_argument("--run-dir", help="run directory (default: runs/<config name>); an existing one is resumed")
+    p.add_argument("--seed", type=int, help="override the config's seed")
+    p.add_argument("--strategy", help="tf.distribute strategy: default, mirrored, multi_worker_mirrored")
+    p.set_defaults(func=cmd_train)
+    args = parser.parse_args(argv)
+    from training.errors import FlowerliteError
+
+    try:
+        return args.func(args)
+    except FlowerliteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Backbone registry: each backbone declared once, with its own preprocessing contract.
+
+Like timm's `PretrainedCfg`, each entry says how its images must be prepared (input size and
+per-channel mean/std on 0-255 RGB pixels); resizing and cropping follow the one rule shared with
+the SDK (`flowerlite.preprocessing.CROP_FRACTION`).  `build` returns a Keras model whose output is
+the backbone's last feature map, so heads and Grad-CAM attach to it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from training.errors import ConfigError
+
+__all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "register", "weights_cache_dir"]
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """One registered backbone and its preprocessing contract."""
+
+    name: str
+    input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    # builder(input_shape, weights) -> keras.Model mapping normalised RGB to the last feature map
+    builder: Callable
+    # the convolutional layer Grad-CAM reads (its output is the last spatial feature map)
+    grad_cam_layer: str
+    # first layer unfrozen by default in phase 2 (everything from it onwards is fine-tuned)
+    fine_tune_from: str
+    description: str = ""
+
+    def build(self, weights: str | os.PathLike | None = "imagenet", input_size: int | None = None):
+        """Build the feature extractor; `weights` is "imagenet", a local weights file, or None."""
+        size = input_size or self.input_size
+        return self.builder((size, size, 3), weights)
+
+
+BACKBONES: dict[str, BackboneSpec] = {}
+
+
+def register(spec: BackboneSpec) -> BackboneSpec:
+    """Add a backbone to the registry (names are unique)."""
+    if spec.name in BACKBONES:
+        raise ValueError(f"Backbone already registered. Received: name={spec.name!r}")
+    BACKBONES[spec.name] = spec
+    return spec
+
+
+def get_backbone(name: str) -> BackboneSpec:
+    """Return the registered backbone called `name`."""
+    try:
+        return BACKBONES[name]
+    except KeyError:
+        raise ConfigError(f"Unknown backbone {name!r}: choose one of {', '.join(sorted(BACKBONES))}") from None
+
+
+def weights_cache_dir() -> Path:
+    """Where converted ImageNet weights are cached (FLOWERLITE_CACHE, else ~/.cache/flowerlite)."""
+    root = Path(os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite"))
+    return root / "weights"
+
+
+# Registration of the built-in backbones happens on import of these modules.
+from training.backbones import lite as _lite  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""Experiment configuration: dataclasses mapped from a TOML file (one file per experiment)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.errors import ConfigError
+
+__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "TrainConfig", "load_config"]
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the images come from."""
+
+    dataset: str = "oxford102"  # "oxford102" (official split) or "folder" (root/<class>/*.jpg)
+    dir: str = ""  # empty: the download cache (oxford102), required for "folder"
+    val_fraction: float = 0.2  # folder datasets only: seeded stratified train/val split
+    test_fraction: float = 0.0  # folder datasets only
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training-time augmentation (evaluation always uses resize-then-centre-crop)."""
+
+    min_area: float = 0.25  # random-resized-crop area range [min_area, 1]
+    flip: bool = True
+    brightness: float = 0.1
+    contrast: float = 0.1
+    saturation: float = 0.1
+
+
+@dataclass(frozen=True)
+class Phase1Config:
+    """Phase 1: a new head on the frozen backbone, trained on cached features."""
+
+    epochs: int = 60
+    learning_rate: float = 1e-3
+    batch_size: int = 128
+    views: int = 4  # augmented views per training image, on top of the centre crop
+    dropout: float = 0.2
+
+
+@dataclass(frozen=True)
+class Phase2Config:
+    """Phase 2: fine-tune the top of the backbone with BatchNorm frozen in inference mode."""
+
+    epochs: int = 30
+    learning_rate: float = 2e-4
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-2
+    batch_size: int = 32
+    patience: int = 8  # early stopping on val accuracy
+    fine_tune_from: str = ""  # layer name; empty: the backbone's registered default; "all": everything
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One experiment."""
+
+    name: str
+    backbone: str
+    image_size: int = 0  # 0: the backbone's native resolution
+    weights: str = "imagenet"  # "imagenet", a weights file, or "none"
+    seed: int = 42
+    label_smoothing: float = 0.1
+    deterministic: bool = False  # tf op determinism: bit-exact reruns, slower
+    data: DataConfig = field(default_factory=DataConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    phase1: Phase1Config = field(default_factory=Phase1Config)
+    phase2: Phase2Config = field(default_factory=Phase2Config)
+
+    def to_dict(self) -> dict:
+        """Plain nested dict (for the run directory and the model card)."""
+        return dataclasses.asdict(self)
+
+
+def _build(cls, values: dict, where: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown key(s) {unknown} in [{where}]; known keys: {sorted(known)}")
+    kwargs = {}
+    for key, value in values.items():
+        sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config}
+        if key in sub and cls is TrainConfig:
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{key}] must be a table. Received: {value!r}")
+            value = _build(sub[key], value, key)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"Invalid [{where}] section: {exc}") from None
+
+
+def config_from_dict(values: dict) -> TrainConfig:
+    """Build a TrainConfig from a nested dict (as read from TOML)."""
+    return _build(TrainConfig, values, "top level")
+
+
+def load_config(path: str | Path, **overrides) -> TrainConfig:
+    """Read an experiment TOML file; keyword overrides replace top-level keys.
+
+    Raises:
+        ConfigError: if the file is missing, is not valid TOML, or has unknown keys.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"Config file not found: {path}")
+    try:
+        values = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return config_from_dict(values)

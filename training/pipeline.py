@@ -1,0 +1,112 @@
+"""tf.data input pipeline: decode, augment, normalise and batch without starving the CPU.
+
+Evaluation follows the SDK's one rule (`flowerlite.preprocessing`): resize the shorter side to
+round(size / CROP_FRACTION) with antialiased bilinear filtering, then centre-crop size x size.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import tensorflow as tf
+
+from training.config import AugmentConfig
+
+__all__ = ["CROP_FRACTION", "decode_image", "resize_and_crop", "random_resized_crop", "make_dataset"]
+
+try:
+    from flowerlite.preprocessing import CROP_FRACTION
+except ImportError:  # the SDK not installed: the same documented constant
+    CROP_FRACTION = 0.875
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def decode_image(path: tf.Tensor) -> tf.Tensor:
+    """Read and decode a JPEG/PNG file into an RGB uint8 tensor."""
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def resize_and_crop(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Resize the shorter side to round(size / CROP_FRACTION), then centre-crop (float32, 0-255)."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float64)
+    target = tf.round(tf.constant(size / CROP_FRACTION, tf.float64))
+    scale = target / tf.reduce_min(shape)
+    new_hw = tf.cast(tf.round(shape * scale), tf.int32)
+    resized = tf.image.resize(image, new_hw, method="bilinear", antialias=True)
+    top = (new_hw[0] - size) // 2
+    left = (new_hw[1] - size) // 2
+    return tf.clip_by_value(resized[top : top + size, left : left + size, :], 0.0, 255.0)
+
+
+def random_resized_crop(image: tf.Tensor, size: int, aug: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
+    """Inception-style random crop (area and aspect ratio), flip and mild colour jitter."""
+    seeds = tf.random.experimental.stateless_split(seed, 6)
+    begin, crop_size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        tf.shape(image),
+        bounding_boxes=tf.constant([[[0.0, 0.0, 1.0, 1.0]]]),
+        seed=seeds[0],
+        area_range=(aug.min_area, 1.0),
+        aspect_ratio_range=(3 / 4, 4 / 3),
+        max_attempts=10,
+        use_image_if_no_bounding_boxes=True,
+    )
+    crop = tf.slice(image, begin, crop_size)
+    out = tf.image.resize(crop, (size, size), method="bilinear", antialias=True)
+    if aug.flip:
+        out = tf.image.stateless_random_flip_left_right(out, seeds[1])
+    if aug.brightness:
+        out = tf.image.stateless_random_brightness(out, aug.brightness * 255.0, seeds[2])
+    if aug.contrast:
+        out = tf.image.stateless_random_contrast(out, 1 - aug.contrast, 1 + aug.contrast, seeds[3])
+    if aug.saturation:
+        out = tf.image.stateless_random_saturation(out, 1 - aug.saturation, 1 + aug.saturation, seeds[4])
+    return tf.clip_by_value(out, 0.0, 255.0)
+
+
+def make_dataset(
+    paths: Sequence[str],
+    labels: Sequence[int],
+    *,
+    size: int,
+    mean: Sequence[float],
+    std: Sequence[float],
+    num_classes: int,
+    batch_size: int,
+    augment: AugmentConfig | None = None,
+    seed: int = 0,
+    shuffle: bool = False,
+    repeat_views: int = 1,
+    cache: bool = True,
+) -> tf.data.Dataset:
+    """Batched (image, one-hot label) pairs, normalised as (x - mean) / std.
+
+    With `augment`, each image gets a random-resized crop seeded by (seed, epoch-free index), so a
+    run is repeatable; without it, the evaluation rule.  Decoded images are cached in memory.
+    """
+    mean_t = tf.constant(mean, tf.float32)
+    std_t = tf.constant(std, tf.float32)
+    ds = tf.data.Dataset.from_tensor_slices((list(map(str, paths)), list(labels)))
+    ds = ds.map(lambda p, y: (decode_image(p), y), num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if repeat_views > 1:
+        ds = ds.repeat(repeat_views)
+    if shuffle:
+        ds = ds.shuffle(len(paths) * max(1, repeat_views), seed=seed, reshuffle_each_iteration=True)
+    # A per-element counter makes augmentation seeds repeatable yet different every epoch.
+    ds = ds.enumerate()
+
+    def transform(i, item):
+        image, label = item
+        if augment is not None:
+            image = random_resized_crop(image, size, augment, tf.stack([tf.cast(seed, tf.int64), i]))
+        else:
+            image = resize_and_crop(image, size)
+        image = (image - mean_t) / std_t
+        return image, tf.one_hot(label, num_classes)
+
+    ds = ds.map(transform, num_parallel_calls=AUTOTUNE, deterministic=True)
+    return ds.batch(batch_size).prefetch(AUTOTUNE)

@@ -1,0 +1,270 @@
+"""Two-phase transfer learning: a head on cached frozen features, then fine-tuning the top.
+
+A run directory holds everything needed to trust and resume a run:
+    config.toml (as resolved), data_checksums.json, state.json (which phases are done),
+    phase1_features.npz (cached features), phase1_head.weights.h5, phase2_backup/ (resume),
+    phase2_best.weights.h5, history_phase1.csv, history_phase2.csv, metrics.json, model.keras.
+Protocol: train on `train` only, select on `val` only, evaluate `test` only to report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.config import TrainConfig
+from training.data.oxford102 import Split
+
+__all__ = ["RunResult", "train", "build_classifier", "evaluate"]
+
+
+@dataclass
+class RunResult:
+    """Accuracies of a finished run (test is reported, never used for a choice)."""
+
+    phase1_val: float
+    phase1_test: float | None
+    phase2_val: float
+    phase2_test: float | None
+    phase1_seconds: float
+    phase2_seconds: float
+    best_epoch: int
+
+
+def _spec_and_size(config: TrainConfig):
+    from training.backbones.registry import get_backbone
+
+    spec = get_backbone(config.backbone)
+    return spec, config.image_size or spec.input_size
+
+
+def build_classifier(config: TrainConfig, num_classes: int, weights=None):
+    """The full Keras model: normalised image -> backbone -> pooled features -> softmax."""
+    import keras
+
+    spec, size = _spec_and_size(config)
+    weights = None if weights == "none" else weights
+    backbone = spec.build(weights=weights, input_size=size)
+    features = keras.layers.GlobalAveragePooling2D(name="avg_pool")(backbone.output)
+    head = _head(num_classes, config.phase1.dropout)
+    outputs = head(features)
+    return keras.Model(backbone.input, outputs, name=f"{config.backbone}_flowers"), backbone, head
+
+
+def _head(num_classes: int, dropout: float):
+    import keras
+
+    return keras.Sequential(
+        [keras.layers.Dropout(dropout, name="head_dropout"), keras.layers.Dense(num_classes, activation="softmax", name="logits")],
+        name="head",
+    )
+
+
+def _dataset(config, samples, *, training, batch_size, views=1, shuffle=False):
+    from training.pipeline import make_dataset
+
+    spec, size = _spec_and_size(config)
+    return make_dataset(
+        [s.path for s in samples],
+        [s.label for s in samples],
+        size=size,
+        mean=spec.mean,
+        std=spec.std,
+        num_classes=_num_classes(config),
+        batch_size=batch_size,
+        augment=config.augment if training else None,
+        seed=config.seed,
+        shuffle=shuffle,
+        repeat_views=views,
+    )
+
+
+_NUM_CLASSES: dict[str, int] = {}
+
+
+def _num_classes(config) -> int:
+    return _NUM_CLASSES[config.name]
+
+
+def evaluate(model, config: TrainConfig, samples, batch_size: int = 64) -> float:
+    """Top-1 accuracy of `model` on `samples` with the evaluation preprocessing."""
+    if not samples:
+        return float("nan")
+    probs = model.predict(_dataset(config, samples, training=False, batch_size=batch_size), verbose=_verbose())
+    return float(np.mean(np.argmax(probs, axis=1) == np.array([s.label for s in samples])))
+
+
+def _verbose() -> int:
+    # Keras' live progress bar in a terminal; one line per epoch when logging to a file.
+    return 1 if os.isatty(1) else 2
+
+
+def _state(run_dir: Path) -> dict:
+    path = run_dir / "state.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_state(run_dir: Path, **updates) -> None:
+    state = _state(run_dir) | updates
+    tmp = run_dir / "state.json.tmp"
+    tmp.write_text(json.dumps(state, indent=2))
+    os.replace(tmp, run_dir / "state.json")
+
+
+def _extract_features(backbone_pool, config, split: Split, run_dir: Path) -> dict[str, np.ndarray]:
+    """Pooled backbone features: augmented views + centre crop of train; centre crop of val/test."""
+    cache = run_dir / "phase1_features.npz"
+    if cache.exists():
+        return dict(np.load(cache))
+    p1 = config.phase1
+    out = {}
+    parts = [("train_aug", split.train, True, p1.views), ("train", split.train, False, 1), ("val", split.val, False, 1)]
+    if split.test:
+        parts.append(("test", split.test, False, 1))
+    for name, samples, training, views in parts:
+        if views == 0:
+            continue
+        print(f"[phase 1] extracting features: {name} ({len(samples) * views} images)", flush=True)
+        ds = _dataset(config, samples, training=training, batch_size=64, views=views)
+        feats = backbone_pool.predict(ds.map(lambda x, y: x), verbose=_verbose())
+        labels = np.tile(np.array([s.label for s in samples]), views)
+        out[f"{name}_x"], out[f"{name}_y"] = feats.astype(np.float32), labels
+    tmp = run_dir / "phase1_features.tmp.npz"
+    np.savez(tmp, **out)
+    os.replace(tmp, cache)
+    return out
+
+
+def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None) -> RunResult:
+    """Run (or resume) both phases and write the run directory; returns the accuracies.
+
+    `strategy` is an optional `tf.distribute.Strategy`: models and optimisers are created in its
+    scope and Keras' `fit` distributes the batches.
+    """
+    import keras
+    import tensorflow as tf
+
+    from training.checksums import write_run_header
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    num_classes = len(split.class_names)
+    _NUM_CLASSES[config.name] = num_classes
+    write_run_header(config, split, run_dir)
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    strategy = strategy or tf.distribute.get_strategy()
+    state = _state(run_dir)
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+
+    with strategy.scope():
+        model, backbone, head = build_classifier(config, num_classes, weights=config.weights)
+    backbone.trainable = False
+    pooled = keras.Model(backbone.input, model.get_layer("avg_pool").output)
+
+    # ---- phase 1: the head on cached features -------------------------------------------------
+    t0 = time.time()
+    head_path = run_dir / "phase1_head.weights.h5"
+    if not state.get("phase1_done"):
+        feats = _extract_features(pooled, config, split, run_dir)
+        x_train = np.concatenate([feats["train_x"]] + ([feats["train_aug_x"]] if "train_aug_x" in feats else []))
+        y_train = np.concatenate([feats["train_y"]] + ([feats["train_aug_y"]] if "train_aug_y" in feats else []))
+        with strategy.scope():
+            head_model = keras.Sequential([keras.Input((backbone.output.shape[-1],)), head])
+            head_model.compile(keras.optimizers.Adam(config.phase1.learning_rate), loss=loss, metrics=["accuracy"])
+        best = keras.callbacks.ModelCheckpoint(str(head_path), monitor="val_accuracy", save_best_only=True, save_weights_only=True)
+        head_model.fit(
+            x_train, keras.utils.to_categorical(y_train, num_classes),
+            validation_data=(feats["val_x"], keras.utils.to_categorical(feats["val_y"], num_classes)),
+            epochs=config.phase1.epochs, batch_size=config.phase1.batch_size, shuffle=True, verbose=0,
+            callbacks=[best, keras.callbacks.CSVLogger(str(run_dir / "history_phase1.csv"))],
+        )
+        head_model.load_weights(head_path)
+        val1 = _accuracy(head_model, feats["val_x"], feats["val_y"])
+        test1 = _accuracy(head_model, feats["test_x"], feats["test_y"]) if "test_x" in feats else None
+        _save_state(run_dir, phase1_done=True, phase1_val=val1, phase1_test=test1, phase1_seconds=time.time() - t0)
+        state = _state(run_dir)
+        print(f"[phase 1] val {val1:.4f}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
+    else:
+        keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
+
+    # ---- phase 2: fine-tune the top of the backbone ----------------------------------------------
+    t1 = time.time()
+    best_path = run_dir / "phase2_best.weights.h5"
+    if not state.get("phase2_done"):
+        _unfreeze_top(backbone, config)
+        p2 = config.phase2
+        steps_per_epoch = math.ceil(len(split.train) / p2.batch_size)
+        with strategy.scope():
+            schedule = keras.optimizers.schedules.CosineDecay(
+                0.0, decay_steps=max(1, (p2.epochs - p2.warmup_epochs) * steps_per_epoch),
+                warmup_target=p2.learning_rate, warmup_steps=p2.warmup_epochs * steps_per_epoch,
+            )
+            model.compile(keras.optimizers.AdamW(schedule, weight_decay=p2.weight_decay), loss=loss, metrics=["accuracy"])
+        train_ds = _dataset(config, split.train, training=True, batch_size=p2.batch_size, shuffle=True)
+        val_ds = _dataset(config, split.val, training=False, batch_size=64)
+        callbacks = [
+            keras.callbacks.BackupAndRestore(str(run_dir / "phase2_backup")),
+            keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_accuracy", save_best_only=True, save_weights_only=True),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=p2.patience),
+            keras.callbacks.CSVLogger(str(run_dir / "history_phase2.csv"), append=True),
+        ]
+        history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
+        model.load_weights(best_path)
+        hist = _read_history(run_dir / "history_phase2.csv")
+        best_epoch = int(np.argmax(hist["val_accuracy"])) + 1 if hist else len(history.history.get("val_accuracy", [])) 
+        val2 = evaluate(model, config, split.val)
+        test2 = evaluate(model, config, split.test) if split.test else None
+        _save_state(run_dir, phase2_done=True, phase2_val=val2, phase2_test=test2, best_epoch=best_epoch,
+                    phase2_seconds=_state(run_dir).get("phase2_seconds", 0.0) + time.time() - t1)
+        for layer in model.layers:
+            layer.trainable = True  # saved model is plain; BN layers stay in inference mode at export anyway
+        model.save(run_dir / "model.keras")
+        print(f"[phase 2] val {val2:.4f}" + (f"  test {test2:.4f}" if test2 is not None else ""), flush=True)
+    state = _state(run_dir)
+    result = RunResult(
+        phase1_val=state["phase1_val"], phase1_test=state.get("phase1_test"),
+        phase2_val=state["phase2_val"], phase2_test=state.get("phase2_test"),
+        phase1_seconds=state.get("phase1_seconds", 0.0), phase2_seconds=state.get("phase2_seconds", 0.0),
+        best_epoch=state.get("best_epoch", 0),
+    )
+    (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2))
+    return result
+
+
+def _accuracy(model, x, y) -> float:
+    return float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
+
+
+def _read_history(path: Path) -> dict[str, list[float]]:
+    import csv
+
+    if not path.exists():
+        return {}
+    rows = list(csv.DictReader(path.open()))
+    return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+
+
+def _unfreeze_top(backbone, config: TrainConfig) -> None:
+    """Make layers from `fine_tune_from` on trainable; BatchNorm stays frozen (inference mode)."""
+    import keras
+
+    from training.errors import ConfigError
+
+    spec, _ = _spec_and_size(config)
+    start = config.phase2.fine_tune_from or spec.fine_tune_from
+    names = [layer.name for layer in backbone.layers]
+    if start != "all" and start not in names:
+        raise ConfigError(f"phase2.fine_tune_from={start!r} is not a layer of {config.backbone}")
+    backbone.trainable = True
+    index = 0 if start == "all" else names.index(start)
+    for i, layer in enumerate(backbone.layers):
+        # Frozen BatchNorm keeps its ImageNet statistics: small CPU batches would give noisy ones.
+        layer.trainable = i >= index and not isinstance(layer, keras.layers.BatchNormalization)
