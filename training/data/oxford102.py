@@ -99,16 +99,26 @@ def load_split(root: str | Path) -> Split:
 
 
 def data_checksums(split: Split) -> dict[str, str]:
-    """SHA-256 of the label files and one digest over every image of each subset, in split order."""
+    """SHA-256 of the label files and one digest over every image of each subset, in split order.
+
+    Official splits carry their labels in the .mat files; a folder split has none, so its class
+    names and each image's class/file path and label go into the digests instead.
+    """
     sums = {}
+    official = (split.root / "imagelabels.mat").exists()
     for name in ("imagelabels.mat", "setid.mat"):
         path = split.root / name
         if path.exists():
             sums[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not official:
+        sums["class_names"] = hashlib.sha256("\n".join(split.class_names).encode()).hexdigest()
     for subset in ("train", "val", "test"):
         digest = hashlib.sha256()
         for sample in split.subset(subset):
-            digest.update(sample.path.name.encode())
+            if official:
+                digest.update(sample.path.name.encode())
+            else:  # two classes may hold files of the same name
+                digest.update(f"{sample.path.relative_to(split.root).as_posix()}:{sample.label}".encode())
             digest.update(hashlib.sha256(sample.path.read_bytes()).digest())
         sums[f"{subset}_images"] = digest.hexdigest()
     return sums

@@ -1,0 +1,34 @@
+"""Fixtures of the build-chain tests: a tiny flower folder and a hermetic cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from training.tests.support import write_image
+
+# Keep TensorFlow's C++ logging quiet in test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shared_data: needs ../shared (the Oxford 102 copy or imagenet-check)")
+
+
+@pytest.fixture
+def flower_folder(tmp_path) -> Path:
+    """root/<class>/*.jpg: 3 classes x 6 images of 40 px, each class its own colour."""
+    root = tmp_path / "flowers"
+    colours = {"daisy": (230, 230, 60), "rose": (200, 30, 40), "violet": (90, 40, 170)}
+    for c, (name, colour) in enumerate(colours.items()):
+        for i in range(6):
+            write_image(root / name / f"img_{i}.jpg", 40, 40, seed=100 * c + i, colour=colour)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_cache(tmp_path, monkeypatch):
+    # Never read or fill the user's ~/.cache/flowerlite from a test.
+    monkeypatch.setenv("FLOWERLITE_CACHE", str(tmp_path / "cache"))
