@@ -1,0 +1,129 @@
+"""One image explained three ways: the deployed model's top-5, Grad-CAM (Keras) and LIME (TFLite).
+
+Every pane explains the same class: the deployed TFLite model's top prediction.  The image is
+resized and centre-cropped once, with the SDK's rule, and every method sees that crop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from training.explain.gradcam import ExplainError, GradCam, GradCamExplainer, normalise
+
+__all__ = ["Explanation", "ImageExplainer", "model_facts"]
+
+
+@dataclass
+class Explanation:
+    """Everything a panel shows for one image."""
+
+    name: str
+    image: np.ndarray  # uint8 (H, W, 3): the crop the deployed model sees
+    labels: Sequence[str]  # the deployed model's labels, from its metadata
+    top5: list[tuple[str, float]]  # deployed model's labels and probabilities, best first
+    grad_cam: GradCam | None
+    lime: object | None  # LimeResult, when LIME ran
+    model_name: str
+    runtime: str  # e.g. "TFLite int8"
+    true_label: str | None = None
+
+    def class_label(self, index: int) -> str:
+        """The deployed model's label for class `index`."""
+        return self.labels[index]
+
+    @property
+    def predicted_index(self) -> int:
+        """Index of the deployed model's top class."""
+        return self.labels.index(self.top5[0][0])
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the explanation tools need to know about a deployed model, read from the SDK."""
+
+    input_size: tuple[int, int]
+    labels: tuple[str, ...]
+    runtime: str
+    name: str
+
+
+def model_facts(classifier, path: str | Path = "") -> ModelFacts:
+    """Input size, labels and a short runtime description of an SDK classifier."""
+    info = classifier.info
+    size = info.input_size
+    size = (size, size) if isinstance(size, int) else tuple(size[:2])
+    dtype = str(getattr(info, "input_dtype", "")) or "float32"
+    kind = "int8" if "int8" in dtype or "uint8" in dtype else dtype.replace("numpy.", "")
+    name = getattr(info, "name", "") or Path(path).name
+    return ModelFacts(input_size=size, labels=tuple(info.labels), runtime=f"TFLite {kind}", name=str(name))
+
+
+class ImageExplainer:
+    """Explain images with a deployed classifier (SDK) and, optionally, its Keras model.
+
+    `keras_model`, `layer`, `mean` and `std` enable Grad-CAM; `lime_config` (a `LimeConfig`)
+    enables LIME.
+    """
+
+    def __init__(self, classifier, *, keras_model=None, layer: str | None = None, mean=None, std=None,
+                 lime_config=None, model_path: str | Path = ""):
+        self.classifier = classifier
+        self.facts = model_facts(classifier, model_path)
+        self.grad_cam = None
+        if keras_model is not None:
+            if layer is None or mean is None or std is None:
+                raise ExplainError("Grad-CAM needs the layer and the Keras model's mean/std")
+            self.grad_cam = GradCamExplainer(keras_model, layer)
+            if len(keras_model.output_shape) != 2 or keras_model.output_shape[-1] != len(self.facts.labels):
+                raise ExplainError(
+                    f"The Keras model has {keras_model.output_shape[-1]} classes, the TFLite model "
+                    f"{len(self.facts.labels)} labels: are they from the same run?")
+        self.mean, self.std = mean, std
+        self.lime_config = lime_config
+
+    def crop(self, image) -> np.ndarray:
+        """An image (path, PIL image or uint8 array) resized and centre-cropped as the model sees it."""
+        from flowerlite.preprocessing import load_image, resize_and_crop
+
+        if isinstance(image, (str, Path)):
+            image = load_image(image)
+        return np.asarray(resize_and_crop(image, self.facts.input_size[0]), dtype=np.uint8)
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        """Deployed-model probabilities for a batch of crops (N, H, W, 3)."""
+        batch = np.stack([self.classifier.preprocess(c) for c in crops])
+        return np.asarray(self.classifier.scores(batch))
+
+    def explain(self, image, name: str = "", true_label: str | None = None) -> Explanation:
+        """Top-5, Grad-CAM and LIME for one image, all for the deployed model's top class."""
+        crop = self.crop(image)
+        probs = self.predict(crop[None])[0]
+        order = np.argsort(probs)[::-1][:5]
+        top5 = [(self.facts.labels[i], float(probs[i])) for i in order]
+        target = int(order[0])
+        cam = None
+        if self.grad_cam is not None:
+            keras_crop = crop if crop.shape[:2] == self.grad_cam.input_size else self.crop_for_keras(image)
+            cam = self.grad_cam.explain(normalise(keras_crop, self.mean, self.std), class_index=target)
+        lime = None
+        if self.lime_config is not None:
+            from training.explain.lime_explainer import explain_with_lime
+
+            lime = explain_with_lime(self.classifier, crop, self.lime_config, class_index=target)
+        return Explanation(
+            name=name or (Path(image).name if isinstance(image, (str, Path)) else "image"),
+            image=crop, labels=self.facts.labels, top5=top5, grad_cam=cam, lime=lime,
+            model_name=self.facts.name, runtime=self.facts.runtime, true_label=true_label,
+        )
+
+    def crop_for_keras(self, image) -> np.ndarray:
+        """The same image cropped to the Keras model's input size (when it differs from the TFLite one)."""
+        from flowerlite.preprocessing import load_image, resize_and_crop
+
+        if isinstance(image, (str, Path)):
+            image = load_image(image)
+        return np.asarray(resize_and_crop(image, self.grad_cam.input_size[0]), dtype=np.uint8)
