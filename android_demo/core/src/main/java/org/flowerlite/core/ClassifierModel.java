@@ -1,0 +1,171 @@
+package org.flowerlite.core;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The contract of a flowerlite image classifier, read entirely from the .tflite file: input size,
+ * type and quantisation from the input tensor; normalisation and labels from the standard metadata;
+ * number of classes and output quantisation from the output tensor. Nothing is hard-coded.
+ */
+public final class ClassifierModel {
+    private final TfliteModel model;
+    private final ModelMetadata metadata;
+    private final TensorSpec input;
+    private final TensorSpec output;
+    private final List<String> labels;
+    private final float[] mean;
+    private final float[] std;
+
+    private ClassifierModel(TfliteModel model, ModelMetadata metadata, List<String> labels, float[] mean,
+            float[] std) {
+        this.model = model;
+        this.metadata = metadata;
+        this.input = model.inputs().get(0);
+        this.output = model.outputs().get(0);
+        this.labels = labels;
+        this.mean = mean;
+        this.std = std;
+    }
+
+    /**
+     * Reads and checks a classifier model.
+     *
+     * @param bytes the whole .tflite file (kept, not copied)
+     * @param source its name or path, for error messages
+     * @throws InvalidModelException if the file is not a single-input RGB image classifier
+     * @throws MetadataException if its metadata lacks labels or normalisation, or does not fit it
+     */
+    public static ClassifierModel fromBytes(byte[] bytes, String source) {
+        TfliteModel model = TfliteModel.parse(bytes, source);
+        if (model.inputs().size() != 1 || model.outputs().size() != 1) {
+            throw new InvalidModelException(source + ": expected one input and one output tensor, found "
+                    + model.inputs().size() + " inputs and " + model.outputs().size() + " outputs");
+        }
+        TensorSpec input = model.inputs().get(0);
+        int[] shape = input.shape();
+        if (shape.length != 4 || shape[0] != 1 || shape[3] != 3 || shape[1] <= 0 || shape[2] <= 0) {
+            throw new InvalidModelException(source + ": input tensor '" + input.name() + "' has shape "
+                    + Arrays.toString(shape) + "; expected an RGB image [1, height, width, 3]");
+        }
+        if (input.type() != TensorType.FLOAT32 && !input.isQuantized()) {
+            throw new InvalidModelException(source + ": input tensor '" + input.name() + "' is "
+                    + input.type() + " without quantisation parameters; cannot map pixels onto it");
+        }
+        TensorSpec output = model.outputs().get(0);
+        int[] outShape = output.shape();
+        int classes = outShape.length == 0 ? 0 : outShape[outShape.length - 1];
+        if (classes <= 0 || output.elementCount() != classes) {
+            throw new InvalidModelException(source + ": output tensor '" + output.name() + "' has shape "
+                    + Arrays.toString(outShape) + "; expected one score per class, [1, classes]");
+        }
+
+        ByteBuffer buffer = model.metadataBuffer(TfliteModel.METADATA_NAME);
+        if (buffer == null) {
+            throw new MetadataException(source + ": the model has no TFLite metadata ('"
+                    + TfliteModel.METADATA_NAME + "'), so its labels and normalisation are unknown; write"
+                    + " them with flowerlite.metadata.write_metadata");
+        }
+        ModelMetadata metadata = ModelMetadata.parse(buffer, source);
+        float[] mean = perChannel(metadata.mean(), "mean", source);
+        float[] std = perChannel(metadata.std(), "std", source);
+        for (float s : std) {
+            if (!(s > 0f)) {
+                throw new MetadataException(source + ": NormalizationOptions.std must be positive; received "
+                        + Arrays.toString(metadata.std()));
+            }
+        }
+        List<String> labels = labels(model, metadata, source);
+        if (labels.size() != classes) {
+            throw new MetadataException(source + ": the model outputs " + classes + " scores but its label"
+                    + " file has " + labels.size() + " labels; rewrite the metadata with one label per class");
+        }
+        return new ClassifierModel(model, metadata, labels, mean, std);
+    }
+
+    private static float[] perChannel(float[] values, String what, String source) {
+        if (values == null || values.length == 0) {
+            throw new MetadataException(source + ": the input tensor's metadata has no NormalizationOptions "
+                    + what + "; write mean and std with flowerlite.metadata.write_metadata");
+        }
+        if (values.length == 1) {
+            return new float[] {values[0], values[0], values[0]};
+        }
+        if (values.length == 3) {
+            return values.clone();
+        }
+        throw new MetadataException(source + ": NormalizationOptions." + what + " has " + values.length
+                + " values; expected 1 or 3");
+    }
+
+    private static List<String> labels(TfliteModel model, ModelMetadata metadata, String source) {
+        if (metadata.outputLabelFiles().isEmpty()) {
+            throw new MetadataException(source + ": the output tensor's metadata names no TENSOR_AXIS_LABELS"
+                    + " file; write the labels with flowerlite.metadata.write_metadata");
+        }
+        String name = metadata.outputLabelFiles().get(0);
+        byte[] file = model.packedFiles().get(name);
+        if (file == null) {
+            throw new MetadataException(source + ": the metadata names label file '" + name
+                    + "' but it is not packed in the model; re-export the model with its labels");
+        }
+        return parseLabels(new String(file, StandardCharsets.UTF_8));
+    }
+
+    /** One label per line; '\r' and trailing blank lines are dropped (as flowerlite.metadata.parse_labels). */
+    public static List<String> parseLabels(String text) {
+        List<String> lines = new ArrayList<>();
+        for (String line : text.split("\n", -1)) {
+            lines.add(line.endsWith("\r") ? line.replaceAll("\r+$", "") : line);
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).trim().isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        return Collections.unmodifiableList(lines);
+    }
+
+    public TfliteModel tflite() {
+        return model;
+    }
+
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    public TensorSpec input() {
+        return input;
+    }
+
+    public TensorSpec output() {
+        return output;
+    }
+
+    /** Input image height in pixels, from the input tensor's shape. */
+    public int inputHeight() {
+        return input.shape()[1];
+    }
+
+    /** Input image width in pixels, from the input tensor's shape. */
+    public int inputWidth() {
+        return input.shape()[2];
+    }
+
+    /** One label per output index, from the packed TENSOR_AXIS_LABELS file. */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** Per-channel (R, G, B) normalisation mean, broadcast from the metadata. */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /** Per-channel (R, G, B) normalisation std, broadcast from the metadata. */
+    public float[] std() {
+        return std.clone();
+    }
+}
