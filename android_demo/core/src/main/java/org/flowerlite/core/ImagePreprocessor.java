@@ -1,11 +1,12 @@
 package org.flowerlite.core;
 
 /**
- * Turns ARGB pixels into a model's input tensor the way the Python SDK does
- * ({@code flowerlite.preprocessing.resize_and_crop}, then normalise and quantise):
- * resize the shorter side to {@code round(size / CROP_FRACTION)} with Pillow's antialiased bilinear
- * filter, crop the centre {@code size x size}, compute {@code (pixel - mean) / std} and, for an
- * integer input, {@code round(x / scale) + zero_point} clipped to the type's range.
+ * Turns ARGB pixels into a model's input tensor exactly as the Python SDK's flowerlite.preprocessing
+ * does: composite transparent pixels over white; resize so the shorter side is
+ * {@code round(size / CROP_FRACTION)} and the longer {@code max(that, round(long * that / short))}
+ * with Pillow's antialiased bilinear filter; crop the centred {@code size x size} square at offset
+ * {@code (side - size) / 2}; compute {@code (pixel - mean) / std} in float32 and, for an integer
+ * input, {@code round(x / scale + zero_point)} clipped to the type's range.
  */
 public final class ImagePreprocessor {
     /** Fraction of the resized image kept by the centre crop (the SDK's CROP_FRACTION). */
@@ -40,9 +41,9 @@ public final class ImagePreprocessor {
     public int[] resizedSize(int imageWidth, int imageHeight) {
         int target = roundHalfEven(Math.max(width, height) / CROP_FRACTION);
         if (imageWidth <= imageHeight) {
-            return new int[] {target, Math.max(1, roundHalfEven((double) imageHeight * target / imageWidth))};
+            return new int[] {target, Math.max(target, roundHalfEven((double) imageHeight * target / imageWidth))};
         }
-        return new int[] {Math.max(1, roundHalfEven((double) imageWidth * target / imageHeight)), target};
+        return new int[] {Math.max(target, roundHalfEven((double) imageWidth * target / imageHeight)), target};
     }
 
     /** Resizes and centre-crops ARGB pixels to the model's input size; returns width*height ARGB values. */
@@ -53,7 +54,8 @@ public final class ImagePreprocessor {
                     + (argb == null ? "null" : argb.length + " values") + "; pass the whole image, row-major");
         }
         int[] size = resizedSize(imageWidth, imageHeight);
-        int[] resized = Resampler.resize(argb, imageWidth, imageHeight, size[0], size[1]);
+        int[] rgb = compositeOverWhite(argb);
+        int[] resized = Resampler.resize(rgb, imageWidth, imageHeight, size[0], size[1]);
         int left = (size[0] - width) / 2;
         int top = (size[1] - height) / 2;
         int[] out = new int[width * height];
@@ -61,6 +63,39 @@ public final class ImagePreprocessor {
             System.arraycopy(resized, (top + y) * size[0] + left, out, y * width, width);
         }
         return out;
+    }
+
+    /**
+     * Opaque pixels as Pillow's {@code Image.alpha_composite} over opaque white gives them (the SDK's
+     * load_image composites transparency over white); returns the input itself when all are opaque.
+     */
+    public static int[] compositeOverWhite(int[] argb) {
+        int[] out = null;
+        for (int i = 0; i < argb.length; i++) {
+            int p = argb[i];
+            int a = p >>> 24;
+            if (a == 255) {
+                continue;
+            }
+            if (out == null) {
+                out = argb.clone();
+            }
+            if (a == 0) {
+                out[i] = 0xFFFFFFFF;
+                continue;
+            }
+            // libImaging/AlphaComposite.c with dst = (255, 255, 255, 255): 7 extra bits, rounded /255.
+            int coef1 = a << 7;
+            int coef2 = (255 - a) << 7;
+            out[i] = 0xFF000000 | (over(((p >> 16) & 0xFF), coef1, coef2) << 16)
+                    | (over(((p >> 8) & 0xFF), coef1, coef2) << 8) | over(p & 0xFF, coef1, coef2);
+        }
+        return out == null ? argb : out;
+    }
+
+    private static int over(int channel, int coef1, int coef2) {
+        int tmp = channel * coef1 + 255 * coef2 + (0x80 << 7);
+        return (((tmp >> 8) + tmp) >> 8) >> 7;
     }
 
     /** The full preprocessing: resize, crop, normalise and (for integer inputs) quantise. */

@@ -4,7 +4,10 @@ package org.flowerlite.core;
 public final class Quantization {
     private Quantization() {}
 
-    /** round(x / scale) + zero_point, half to even as numpy rounds, clipped to the tensor type's range. */
+    /**
+     * round(x / scale + zero_point), clipped to the tensor type's range: the SDK's to_input_tensor, which
+     * computes in float32 and rounds half to even (numpy.rint).
+     */
     public static int[] quantize(float[] values, TensorSpec spec) {
         if (!spec.isQuantized()) {
             throw new IllegalArgumentException("tensor " + spec + " is not quantised");
@@ -13,7 +16,8 @@ public final class Quantization {
         int hi = spec.type().maxValue();
         int[] out = new int[values.length];
         for (int i = 0; i < values.length; i++) {
-            double q = Math.rint(values[i] / spec.scale()) + spec.zeroPoint();
+            float x = values[i] / spec.scale() + (float) spec.zeroPoint();
+            double q = Math.rint(x);
             out[i] = (int) Math.max(lo, Math.min(hi, q));
         }
         return out;

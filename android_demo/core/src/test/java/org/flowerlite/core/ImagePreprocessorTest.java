@@ -70,11 +70,30 @@ public class ImagePreprocessorTest {
     @Test
     public void quantisationRoundsHalfToEvenAndClipsToTheTypesRange() {
         TensorSpec int8 = new TensorSpec("x", new int[] {1, 6}, TensorType.INT8, 0.5f, -1);
-        // x / 0.5 = 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> -0; then + zero_point; then clip to [-128, 127].
+        // x / 0.5 - 1 = -0.5 -> -0, 0.5 -> 0, 1.5 -> 2, -1.5 -> -2 (half to even), then clip to [-128, 127].
         int[] q = Quantization.quantize(new float[] {0.25f, 0.75f, 1.25f, -0.25f, 500f, -500f}, int8);
-        assertArrayEquals(new int[] {-1, 1, 1, -1, 127, -128}, q);
+        assertArrayEquals(new int[] {0, 0, 2, -2, 127, -128}, q);
         TensorSpec uint8 = new TensorSpec("x", new int[] {1, 2}, TensorType.UINT8, 1f, 0);
         assertArrayEquals(new int[] {0, 255}, Quantization.quantize(new float[] {-3f, 300f}, uint8));
+    }
+
+    @Test
+    public void theLongerSideIsRoundedHalfToEvenLikePythonsRound() {
+        // Shorter side -> round(8 / 0.875) = 9; longer side round(long * 9 / short).
+        ImagePreprocessor p = new ImagePreprocessor(floatInput(8), MEAN, STD);
+        assertArrayEquals(new int[] {9, 22}, p.resizedSize(2, 5)); // 22.5 -> 22
+        assertArrayEquals(new int[] {14, 9}, p.resizedSize(3, 2)); // 13.5 -> 14
+        assertArrayEquals(new int[] {9, 9}, p.resizedSize(256, 270)); // 9.49 -> 9
+    }
+
+    @Test
+    public void transparentPixelsAreCompositedOverWhiteLikePillow() {
+        // Values from PIL.Image.alpha_composite(white, RGBA pixel).convert("RGB"), Pillow 13.0.
+        int[] out = ImagePreprocessor.compositeOverWhite(
+                new int[] {0x00123456, 0x80000000, 0x01FF0000, 0xFE102030, 0xFF0A0B0C});
+        assertArrayEquals(new int[] {0xFFFFFFFF, 0xFF7F7F7F, 0xFFFFFEFE, 0xFF112131, 0xFF0A0B0C}, out);
+        int[] opaque = {0xFF010203};
+        assertTrue(ImagePreprocessor.compositeOverWhite(opaque) == opaque);
     }
 
     @Test
