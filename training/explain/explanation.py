@@ -14,7 +14,7 @@ import numpy as np
 
 from training.explain.gradcam import ExplainError, GradCam, GradCamExplainer, normalise
 
-__all__ = ["Explanation", "ImageExplainer", "model_facts"]
+__all__ = ["Explanation", "ImageExplainer", "model_batch", "model_facts"]
 
 
 @dataclass
@@ -54,12 +54,25 @@ class ModelFacts:
 def model_facts(classifier, path: str | Path = "") -> ModelFacts:
     """Input size, labels and a short runtime description of an SDK classifier."""
     info = classifier.info
-    size = info.input_size
-    size = (size, size) if isinstance(size, int) else tuple(size[:2])
-    dtype = str(getattr(info, "input_dtype", "")) or "float32"
-    kind = "int8" if "int8" in dtype or "uint8" in dtype else dtype.replace("numpy.", "")
-    name = getattr(info, "name", "") or Path(path).name
-    return ModelFacts(input_size=size, labels=tuple(info.labels), runtime=f"TFLite {kind}", name=str(name))
+    kind = "int8" if info.input_dtype in ("uint8", "int8") else info.input_dtype
+    name = Path(path).name or info.name
+    return ModelFacts(input_size=tuple(info.input_size), labels=tuple(info.labels), runtime=f"TFLite {kind}", name=name)
+
+
+def model_batch(classifier, crops: np.ndarray) -> np.ndarray:
+    """Crops (N, H, W, 3) uint8, already of the model's size -> the model's input batch, via the SDK.
+
+    `Classifier.preprocess` would resize and crop again (shrinking the view by CROP_FRACTION), so
+    only the SDK's last step runs here: normalise and quantise with the model's own contract.
+    """
+    from flowerlite.preprocessing import to_input_tensor
+
+    info = classifier.info
+    return np.stack([
+        to_input_tensor(crop, mean=info.mean, std=info.std, dtype=info.input_dtype, scale=info.input_scale,
+                        zero_point=info.input_zero_point, channels=info.input_shape[3])
+        for crop in crops
+    ])
 
 
 class ImageExplainer:
@@ -89,14 +102,11 @@ class ImageExplainer:
         """An image (path, PIL image or uint8 array) resized and centre-cropped as the model sees it."""
         from flowerlite.preprocessing import load_image, resize_and_crop
 
-        if isinstance(image, (str, Path)):
-            image = load_image(image)
-        return np.asarray(resize_and_crop(image, self.facts.input_size[0]), dtype=np.uint8)
+        return np.asarray(resize_and_crop(load_image(image), self.facts.input_size), dtype=np.uint8)
 
     def predict(self, crops: np.ndarray) -> np.ndarray:
         """Deployed-model probabilities for a batch of crops (N, H, W, 3)."""
-        batch = np.stack([self.classifier.preprocess(c) for c in crops])
-        return np.asarray(self.classifier.scores(batch))
+        return np.asarray(self.classifier.scores(model_batch(self.classifier, crops)))
 
     def explain(self, image, name: str = "", true_label: str | None = None) -> Explanation:
         """Top-5, Grad-CAM and LIME for one image, all for the deployed model's top class."""
@@ -124,6 +134,4 @@ class ImageExplainer:
         """The same image cropped to the Keras model's input size (when it differs from the TFLite one)."""
         from flowerlite.preprocessing import load_image, resize_and_crop
 
-        if isinstance(image, (str, Path)):
-            image = load_image(image)
-        return np.asarray(resize_and_crop(image, self.grad_cam.input_size[0]), dtype=np.uint8)
+        return np.asarray(resize_and_crop(load_image(image), self.grad_cam.input_size), dtype=np.uint8)

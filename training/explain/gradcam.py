@@ -113,7 +113,7 @@ class GradCamExplainer:
         if len(target.output.shape) != 4:
             raise ExplainError(f"Grad-CAM needs a spatial feature map. Received: layer {layer!r} with output shape {target.output.shape}")
         features, self.before, self.dense = _head_parts(model)
-        self.model = keras.Model(model.inputs, [target.output, features])
+        self.model = keras.Model(model.input, [target.output, features])
         self.input_size = tuple(model.input_shape[1:3])
         self.layer = layer
 

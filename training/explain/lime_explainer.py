@@ -2,8 +2,9 @@
 
 LIME perturbs the image the model actually sees (already resized and centre-cropped by
 `flowerlite.preprocessing.resize_and_crop`), so superpixels line up with the model's pixels.
-The perturbed images go through the SDK in batches: `Classifier.preprocess` quantises or
-normalises each one as the model's metadata says, `Classifier.scores` runs the batch.
+The perturbed images go through the SDK in batches: `flowerlite.preprocessing.to_input_tensor`
+normalises and quantises each one with the model's contract (`Classifier.info`, read from its
+metadata), and `Classifier.scores` runs the batch on the interpreter.
 """
 
 from __future__ import annotations
@@ -91,9 +92,10 @@ class _BatchedLimeExplainer(LimeImageExplainer):
 def classifier_fn(classifier):
     """LIME's classifier function: a batch of uint8 images of the model's size -> probabilities."""
 
+    from training.explain.explanation import model_batch
+
     def predict(images: np.ndarray) -> np.ndarray:
-        batch = np.stack([classifier.preprocess(np.asarray(image, np.uint8)) for image in images])
-        return np.asarray(classifier.scores(batch), np.float64)
+        return np.asarray(classifier.scores(model_batch(classifier, np.asarray(images, np.uint8))), np.float64)
 
     return predict
 
@@ -105,8 +107,8 @@ def explain_with_lime(classifier, image: np.ndarray, config: LimeConfig = LimeCo
         ExplainError: if the image is not an RGB uint8 array of the model's input size.
     """
     image = np.asarray(image)
-    size = _input_size(classifier)
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or (size and image.shape[:2] != size):
+    size = tuple(classifier.info.input_size)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or image.shape[:2] != size:
         raise ExplainError(
             f"LIME needs the resized-and-cropped uint8 RGB image the model sees, of size {size}. "
             f"Received: shape {image.shape}, dtype {image.dtype}"
@@ -131,9 +133,3 @@ def explain_with_lime(classifier, image: np.ndarray, config: LimeConfig = LimeCo
     )
 
 
-def _input_size(classifier) -> tuple[int, int] | None:
-    info = getattr(classifier, "info", None)
-    size = getattr(info, "input_size", None) if info is not None else None
-    if size is None:
-        return None
-    return (size, size) if isinstance(size, int) else tuple(size[:2])

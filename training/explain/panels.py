@@ -22,7 +22,8 @@ def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.5) 
     from matplotlib import colormaps
 
     heatmap = _resize_map(heatmap, image.shape[:2])
-    colours = colormaps["jet"](heatmap)[..., :3]
+    # The top of 'jet' is a dark red, darker than most photos: stop at its brightest red.
+    colours = colormaps["jet"](0.88 * heatmap)[..., :3]
     blended = (1 - alpha) * image.astype(np.float32) / 255.0 + alpha * colours
     return (np.clip(blended, 0, 1) * 255).astype(np.uint8)
 
@@ -140,7 +141,7 @@ def write_grid(explanations: Sequence[Explanation], path: str | Path, title: str
     correct = sum(1 for e in explanations if e.true_label is not None and e.top5[0][0] == e.true_label)
     summary = f"{len(explanations)} images: {correct} correct, {len(explanations) - correct} wrong"
     fig.suptitle(f"{title}  ·  {summary}" if title else summary, fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / len(explanations)))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / (4.3 * len(explanations))))
     return _save(fig, path)
 
 
