@@ -1,0 +1,67 @@
+"""flowerlite: on-device flower recognition (Oxford 102 flowers) with TFLite.
+
+Example::
+
+    import flowerlite
+
+    with flowerlite.Classifier() as clf:          # the packaged int8 model
+        print(clf.classify("rose.jpg")[0].label)
+
+Public modules: :mod:`flowerlite.preprocessing` (the shared image rule),
+:mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.errors`.
+Importing flowerlite is cheap: numpy, Pillow and the runtime load on first use.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    FlowerliteError,
+    ImageDecodeError,
+    ImageError,
+    ImageNotFoundError,
+    ImageTooLargeError,
+    InvalidModelError,
+    LabelError,
+    MetadataError,
+    ModelError,
+    ModelNotFoundError,
+    RuntimeUnavailableError,
+    UnsupportedModelError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Category",
+    "Classifier",
+    "ClassifierOptions",
+    "ModelInfo",
+    "FlowerliteError",
+    "ImageError",
+    "ImageNotFoundError",
+    "ImageDecodeError",
+    "ImageTooLargeError",
+    "ModelError",
+    "ModelNotFoundError",
+    "InvalidModelError",
+    "UnsupportedModelError",
+    "MetadataError",
+    "LabelError",
+    "RuntimeUnavailableError",
+]
+
+_LAZY = {"Category", "Classifier", "ClassifierOptions", "ModelInfo"}
+
+
+def __getattr__(name: str):
+    # The classifier pulls in numpy and Pillow: load it on first use only (PEP 562).
+    if name in _LAZY:
+        from . import classifier
+
+        return getattr(classifier, name)
+    raise AttributeError(f"module 'flowerlite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)

@@ -1,0 +1,245 @@
+"""Reads and validates the structure of a ``.tflite`` model before any runtime sees it.
+
+TFLite interpreters trust the flatbuffer they are given: tflite-runtime 2.14
+segfaults on many truncated or corrupted files. :func:`parse_model` therefore
+verifies the whole flatbuffer (see :mod:`flowerlite._flatbuffer`) and the
+cross-references the interpreter follows without checking (buffer, tensor and
+opcode indices, shapes, quantisation arrays), and raises
+:class:`~flowerlite.errors.InvalidModelError` instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from . import _flatbuffer, _tflite_layout
+from .errors import InvalidModelError
+
+TFLITE_IDENTIFIER = b"TFL3"
+SCHEMA_VERSION = 3
+
+# schema.fbs TensorType -> numpy dtype name (None: not a plain numpy type).
+TENSOR_TYPES = {
+    0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 5: None, 6: "bool",
+    7: "int16", 8: "complex64", 9: "int8", 10: "float64", 11: "complex128", 12: "uint64",
+    13: None, 14: None, 15: "uint32", 16: "uint16", 17: None, 18: None, 19: None, 20: None,
+    21: None,
+}
+# Limits on tensors the runtime would allocate (a corrupted shape must not make it
+# try to allocate gigabytes): elements per tensor, and bytes over all of them.
+MAX_TENSOR_ELEMENTS = 2**26
+MAX_ACTIVATION_BYTES = 2**31
+_ITEM_SIZES = {"float32": 4, "float16": 2, "int32": 4, "uint8": 1, "int64": 8, "bool": 1, "int16": 2,
+               "complex64": 8, "int8": 1, "float64": 8, "complex128": 16, "uint64": 8, "uint32": 4,
+               "uint16": 2}
+_MAX_BUILTIN_CODE = 1024  # far above any real operator, far below anything absurd
+
+
+# Field slots of the tables we read (schema.fbs order; see _tflite_layout).
+class _Model:
+    VERSION, OPERATOR_CODES, SUBGRAPHS, DESCRIPTION, BUFFERS = 0, 1, 2, 3, 4
+    METADATA_BUFFER, METADATA, SIGNATURE_DEFS = 5, 6, 7
+
+
+class _SubGraph:
+    TENSORS, INPUTS, OUTPUTS, OPERATORS, NAME = 0, 1, 2, 3, 4
+
+
+class _Tensor:
+    SHAPE, TYPE, BUFFER, NAME, QUANTIZATION, IS_VARIABLE, SPARSITY, SHAPE_SIGNATURE = range(8)
+
+
+class _Quant:
+    MIN, MAX, SCALE, ZERO_POINT, DETAILS_TYPE, DETAILS, QUANTIZED_DIMENSION = range(7)
+
+
+class _Operator:
+    OPCODE_INDEX, INPUTS, OUTPUTS = 0, 1, 2
+    INTERMEDIATES = 8
+
+
+class _OperatorCode:
+    DEPRECATED_BUILTIN_CODE, CUSTOM_CODE, VERSION, BUILTIN_CODE = 0, 1, 2, 3
+
+
+class _Buffer:
+    DATA, OFFSET, SIZE = 0, 1, 2
+
+
+class _Metadata:
+    NAME, BUFFER = 0, 1
+
+
+class _SignatureDef:
+    INPUTS, OUTPUTS, KEY, _DEPRECATED, SUBGRAPH_INDEX = range(5)
+
+
+class _TensorMap:
+    NAME, TENSOR_INDEX = 0, 1
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorSpec:
+    """One input or output tensor of the main subgraph."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    shape_signature: tuple[int, ...]
+    dtype: str | None
+    scales: tuple[float, ...]
+    zero_points: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelStructure:
+    """What flowerlite needs from a verified model flatbuffer."""
+
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+    metadata: dict[str, bytes]
+    description: str | None
+
+
+def _fail(source: str, what: str) -> InvalidModelError:
+    return InvalidModelError(
+        f"{source} is not a valid TFLite model ({what}); the file is corrupt or truncated: "
+        "re-download or re-export it"
+    )
+
+
+def parse_model(data: bytes, source: str = "model") -> ModelStructure:
+    """Verifies ``data`` as a TFLite flatbuffer and returns its structure.
+
+    Raises:
+        InvalidModelError: the data is not a complete, well-formed TFLite model.
+    """
+    try:
+        _flatbuffer.verify(data, "Model", TFLITE_IDENTIFIER, _tflite_layout.TABLES, _tflite_layout.UNIONS)
+    except _flatbuffer.VerifyError as exc:
+        raise _fail(source, str(exc)) from None
+    try:
+        return _check_model(data, source)
+    except (IndexError, ValueError, OverflowError) as exc:  # defensive: verified reads stay in bounds
+        raise _fail(source, f"unreadable structure: {exc}") from None
+
+
+def _check_model(data: bytes, source: str) -> ModelStructure:
+    model = _flatbuffer.Table.root(data)
+    version = model.scalar(_Model.VERSION, 4)
+    if version != SCHEMA_VERSION:
+        raise _fail(source, f"schema version {version}, expected {SCHEMA_VERSION}")
+    buffers = model.tables(_Model.BUFFERS)
+    opcodes = model.tables(_Model.OPERATOR_CODES)
+    subgraphs = model.tables(_Model.SUBGRAPHS)
+    if not subgraphs:
+        raise _fail(source, "no subgraphs")
+
+    for i, buffer in enumerate(buffers):
+        offset = buffer.scalar(_Buffer.OFFSET, 8)
+        size = buffer.scalar(_Buffer.SIZE, 8)
+        if offset > 1 and offset + size > len(data):
+            raise _fail(source, f"buffer {i} points past the end of the file")
+    for i, opcode in enumerate(opcodes):
+        code = max(opcode.scalar(_OperatorCode.DEPRECATED_BUILTIN_CODE, 1, fmt="<b"),
+                   opcode.scalar(_OperatorCode.BUILTIN_CODE, 4, fmt="<i"))
+        if not 0 <= code <= _MAX_BUILTIN_CODE:
+            raise _fail(source, f"operator code {i} has builtin code {code}")
+        if opcode.scalar(_OperatorCode.VERSION, 4, default=1, fmt="<i") < 1:
+            raise _fail(source, f"operator code {i} has an invalid version")
+
+    buffer_sizes = []
+    for buffer in buffers:
+        span = buffer.bytes_span(_Buffer.DATA)
+        buffer_sizes.append(span[1] if span else buffer.scalar(_Buffer.SIZE, 8))
+    specs = [_check_subgraph(sg, n, buffer_sizes, len(opcodes), source) for n, sg in enumerate(subgraphs)]
+
+    for sig in model.tables(_Model.SIGNATURE_DEFS):
+        index = sig.scalar(_SignatureDef.SUBGRAPH_INDEX, 4)
+        if index >= len(subgraphs):
+            raise _fail(source, f"signature refers to missing subgraph {index}")
+        count = len(subgraphs[index].tables(_SubGraph.TENSORS))
+        for tensor_map in sig.tables(_SignatureDef.INPUTS) + sig.tables(_SignatureDef.OUTPUTS):
+            if tensor_map.scalar(_TensorMap.TENSOR_INDEX, 4) >= count:
+                raise _fail(source, "signature refers to a missing tensor")
+
+    metadata = {}
+    for entry in model.tables(_Model.METADATA):
+        index = entry.scalar(_Metadata.BUFFER, 4)
+        if index >= len(buffers):
+            raise _fail(source, f"metadata refers to missing buffer {index}")
+        span = buffers[index].bytes_span(_Buffer.DATA)
+        name = entry.string(_Metadata.NAME) or ""
+        metadata[name] = bytes(data[span[0] : span[0] + span[1]]) if span else b""
+
+    inputs, outputs = specs[0]
+    return ModelStructure(inputs, outputs, metadata, model.string(_Model.DESCRIPTION))
+
+
+def _check_subgraph(sg, n, buffer_sizes, num_opcodes, source):
+    tensors = sg.tables(_SubGraph.TENSORS)
+    specs = {}
+    activation_bytes = 0
+    for t, tensor in enumerate(tensors):
+        where = f"subgraph {n} tensor {t}"
+        type_code = tensor.scalar(_Tensor.TYPE, 1, fmt="<b")
+        if type_code not in TENSOR_TYPES:
+            raise _fail(source, f"{where} has unknown type {type_code}")
+        buffer = tensor.scalar(_Tensor.BUFFER, 4)
+        if buffer >= max(len(buffer_sizes), 1):
+            raise _fail(source, f"{where} refers to a missing buffer")
+        shape = tensor.vector(_Tensor.SHAPE, "i")
+        elements = math.prod(shape)
+        if any(d < 0 for d in shape) or elements > MAX_TENSOR_ELEMENTS:
+            raise _fail(source, f"{where} has an invalid shape {list(shape)}")
+        item_size = _ITEM_SIZES.get(TENSOR_TYPES[type_code])
+        data_size = buffer_sizes[buffer] if buffer < len(buffer_sizes) else 0
+        if data_size and item_size and not tensor.has(_Tensor.SPARSITY) and data_size != elements * item_size:
+            raise _fail(source, f"{where} has shape {list(shape)} but {data_size} bytes of data")
+        if not data_size:
+            activation_bytes += elements * (item_size or 8)
+            if activation_bytes > MAX_ACTIVATION_BYTES:
+                raise _fail(source, f"subgraph {n} tensors would need over {MAX_ACTIVATION_BYTES} bytes")
+        signature = tensor.vector(_Tensor.SHAPE_SIGNATURE, "i")
+        if signature and (len(signature) != len(shape) or any(d < -1 for d in signature)):
+            raise _fail(source, f"{where} has an invalid shape signature {list(signature)}")
+        scales, zero_points = _check_quantization(tensor.table(_Tensor.QUANTIZATION), shape, where, source)
+        specs[t] = (tensor, shape, signature, type_code, scales, zero_points)
+
+    def spec(t):
+        tensor, shape, signature, type_code, scales, zero_points = specs[t]
+        return TensorSpec(t, tensor.string(_Tensor.NAME) or "", tuple(shape), tuple(signature or shape),
+                          TENSOR_TYPES[type_code], scales, zero_points)
+
+    io = []
+    for slot, what in ((_SubGraph.INPUTS, "input"), (_SubGraph.OUTPUTS, "output")):
+        indices = sg.vector(slot, "i")
+        if any(not 0 <= t < len(tensors) for t in indices):
+            raise _fail(source, f"subgraph {n} {what} refers to a missing tensor")
+        io.append(tuple(spec(t) for t in indices))
+    for o, op in enumerate(sg.tables(_SubGraph.OPERATORS)):
+        if op.scalar(_Operator.OPCODE_INDEX, 4) >= num_opcodes:
+            raise _fail(source, f"subgraph {n} operator {o} refers to a missing operator code")
+        for slot in (_Operator.INPUTS, _Operator.OUTPUTS, _Operator.INTERMEDIATES):
+            if any(not -1 <= t < len(tensors) for t in op.vector(slot, "i")):
+                raise _fail(source, f"subgraph {n} operator {o} refers to a missing tensor")
+    return io
+
+
+def _check_quantization(quant, shape, where, source):
+    if quant is None:
+        return (), ()
+    scales = quant.vector(_Quant.SCALE, "f")
+    zero_points = quant.vector(_Quant.ZERO_POINT, "q")
+    if not scales:
+        return (), ()
+    if len(zero_points) != len(scales):
+        raise _fail(source, f"{where} has {len(scales)} scales but {len(zero_points)} zero points")
+    if not all(math.isfinite(s) for s in scales):
+        raise _fail(source, f"{where} has a non-finite quantisation scale")
+    if len(scales) > 1:
+        dim = quant.scalar(_Quant.QUANTIZED_DIMENSION, 4, fmt="<i")
+        if not 0 <= dim < len(shape) or shape[dim] != len(scales):
+            raise _fail(source, f"{where} has per-channel quantisation that does not match its shape")
+    return tuple(scales), tuple(zero_points)

@@ -1,0 +1,520 @@
+"""The image classifier: load a flower ``.tflite`` model once, classify many images.
+
+Example::
+
+    import flowerlite
+
+    with flowerlite.Classifier("models/flowerlite-efficientnet_lite0-int8.tflite", top_k=3) as clf:
+        for category in clf.classify("rose.jpg"):
+            print(category.label, round(category.score, 3))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import threading
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from . import _default_model, _runtime, _tflite_model, metadata, preprocessing
+from .errors import (
+    InvalidModelError,
+    LabelError,
+    MetadataError,
+    ModelNotFoundError,
+    UnsupportedModelError,
+)
+
+__all__ = ["Category", "ClassifierOptions", "ModelInfo", "Classifier"]
+
+_INPUT_DTYPES = ("float32", "uint8", "int8")
+_UNSET = object()
+_OUTPUT_DTYPES = ("float32", "uint8", "int8")
+
+
+@dataclasses.dataclass(frozen=True)
+class Category:
+    """One classification result: output index, dequantised probability and label."""
+
+    index: int
+    score: float
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassifierOptions:
+    """Options of a :class:`Classifier` (flat, as in MediaPipe Tasks).
+
+    Attributes:
+        model_path: the ``.tflite`` file; ``None`` loads the packaged default model.
+        labels_path: a label file (one label per line); beats the model's metadata.
+        runtime: ``"ai-edge-litert"``, ``"tflite-runtime"`` or ``"tensorflow"``; ``None``
+            uses ``$FLOWERLITE_RUNTIME`` or the first one installed.
+        num_threads: interpreter threads; ``None`` lets the runtime decide.
+        top_k: how many categories :meth:`Classifier.classify` returns; ``None`` for all.
+        score_threshold: categories scoring below this are dropped.
+        mean, std: input normalisation overriding the model's metadata.
+        max_pixels: images with more pixels are refused (``None``: no limit).
+        max_batch_size: batches are run in chunks of at most this many images.
+    """
+
+    model_path: str | os.PathLike | None = None
+    labels_path: str | os.PathLike | None = None
+    runtime: str | None = None
+    num_threads: int | None = None
+    top_k: int | None = 5
+    score_threshold: float = 0.0
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    max_pixels: int | None = preprocessing.MAX_PIXELS
+    max_batch_size: int = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """The model contract as the classifier uses it (read from the model and its metadata)."""
+
+    model_path: str
+    name: str
+    version: str
+    description: str
+    input_shape: tuple[int, ...]
+    input_dtype: str
+    input_scale: float
+    input_zero_point: int
+    output_shape: tuple[int, ...]
+    output_dtype: str
+    output_scale: float
+    output_zero_point: int
+    labels: tuple[str, ...]
+    labels_source: str
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    normalization_source: str
+    has_metadata: bool
+    runtime: str
+    runtime_version: str
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(height, width) of the model input image."""
+        return self.input_shape[1], self.input_shape[2]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.labels)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        return dataclasses.asdict(self)
+
+
+def _check_options(options: ClassifierOptions) -> None:
+    if options.top_k is not None and (isinstance(options.top_k, bool) or not isinstance(options.top_k, int)
+                                      or options.top_k < 1):
+        raise ValueError(f"top_k must be a positive integer or None; received top_k={options.top_k!r}")
+    if not isinstance(options.score_threshold, (int, float)) or not math.isfinite(options.score_threshold):
+        raise ValueError(f"score_threshold must be a finite number; received {options.score_threshold!r}")
+    if options.num_threads is not None and (not isinstance(options.num_threads, int) or options.num_threads < 1):
+        raise ValueError(f"num_threads must be a positive integer or None; received {options.num_threads!r}")
+    if options.max_batch_size < 1:
+        raise ValueError(f"max_batch_size must be at least 1; received {options.max_batch_size!r}")
+    if (options.mean is None) != (options.std is None):
+        raise ValueError("give both mean and std, or neither")
+
+
+def _read_model(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise ModelNotFoundError(f"model file not found: {path}; check the path") from None
+    except IsADirectoryError:
+        raise ModelNotFoundError(f"model path is a directory, not a .tflite file: {path}") from None
+    except OSError as exc:
+        raise InvalidModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+
+
+def _read_labels(path: str) -> tuple[str, ...]:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise LabelError(f"labels file not found: {path}; check the path") from None
+    except OSError as exc:
+        raise LabelError(f"cannot read labels file {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LabelError(f"labels file {path} is not UTF-8 text; save it as UTF-8, one label per line") from None
+    labels = metadata.parse_labels(text)
+    if not labels:
+        raise LabelError(f"labels file {path} is empty; write one label per line")
+    return labels
+
+
+def _check_image_classifier(structure, path: str):
+    if len(structure.inputs) != 1 or len(structure.outputs) != 1:
+        raise UnsupportedModelError(
+            f"{path} is not an image classifier: it has {len(structure.inputs)} inputs and "
+            f"{len(structure.outputs)} outputs (expected one image input and one score output)"
+        )
+    image, scores = structure.inputs[0], structure.outputs[0]
+    shape = list(image.shape)
+    if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3) or min(shape) < 1:
+        raise UnsupportedModelError(
+            f"{path} is not an image classifier: input shape {shape} (expected [1, height, width, 3])"
+        )
+    if image.dtype not in _INPUT_DTYPES:
+        raise UnsupportedModelError(f"{path} has a {image.dtype} input; flowerlite supports {_INPUT_DTYPES}")
+    out = list(scores.shape)
+    if len(out) < 2 or math.prod(out[:-1]) != 1 or out[-1] < 1:
+        raise UnsupportedModelError(
+            f"{path} is not an image classifier: output shape {out} (expected [1, number of classes])"
+        )
+    if scores.dtype not in _OUTPUT_DTYPES:
+        raise UnsupportedModelError(f"{path} has a {scores.dtype} output; flowerlite supports {_OUTPUT_DTYPES}")
+    for spec, what in ((image, "input"), (scores, "output")):
+        if spec.dtype != "float32" and len(spec.scales) != 1:
+            raise UnsupportedModelError(f"{path} has a {spec.dtype} {what} without per-tensor quantisation")
+    return image, scores
+
+
+class Classifier:
+    """Classifies images with a TFLite image-classification model.
+
+    One instance may be shared between threads: preprocessing runs in parallel,
+    inference is serialised on the interpreter.
+
+    Args:
+        model_path: the ``.tflite`` model; ``None`` loads the int8 model packaged with flowerlite.
+        labels_path: a label file, one label per line, for models without label metadata.
+        runtime: TFLite runtime name; default ``$FLOWERLITE_RUNTIME`` or the first installed
+            of ai-edge-litert, tflite-runtime, tensorflow.
+        num_threads: interpreter threads.
+        top_k: categories returned per image (``None``: all).
+        score_threshold: categories scoring below this are dropped.
+        **options: further :class:`ClassifierOptions` fields (``mean``, ``std``,
+            ``max_pixels``, ``max_batch_size``).
+
+    Raises:
+        ModelNotFoundError: the model file (or the packaged default model) is missing.
+        InvalidModelError: the model file is corrupt or truncated.
+        UnsupportedModelError: the model is not an image classifier flowerlite can run.
+        MetadataError: the metadata is malformed, or a float model has no normalisation.
+        LabelError: there are no labels, or their count does not match the model output.
+        RuntimeUnavailableError: the requested (or every) TFLite runtime is missing.
+
+    Example::
+
+        clf = Classifier("model.tflite", top_k=3)
+        print(clf.classify("rose.jpg")[0].label)
+        clf.close()
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        *,
+        labels_path: str | os.PathLike | None = None,
+        runtime: str | None = None,
+        num_threads: int | None = None,
+        top_k: int | None = 5,
+        score_threshold: float = 0.0,
+        **options,
+    ) -> None:
+        fields = {f.name for f in dataclasses.fields(ClassifierOptions)}
+        unknown = set(options) - fields
+        if unknown:
+            raise TypeError(f"unknown Classifier option(s) {sorted(unknown)}; valid options: {sorted(fields)}")
+        opts = ClassifierOptions(model_path=model_path, labels_path=labels_path, runtime=runtime,
+                                 num_threads=num_threads, top_k=top_k, score_threshold=score_threshold,
+                                 **options)
+        _check_options(opts)
+        self._options = opts
+        self._lock = threading.Lock()
+        self._interpreter = None
+
+        path = os.fspath(opts.model_path) if opts.model_path is not None else str(_default_model.find())
+        data = _read_model(path)
+        structure = _tflite_model.parse_model(data, path)
+        image, scores = _check_image_classifier(structure, path)
+        meta = metadata._read(data, structure, path)
+        if meta is not None and meta.score_type == "calibrated":
+            raise UnsupportedModelError(
+                f"{path} asks for score calibration in its metadata, which flowerlite does not apply; "
+                "export the model without ScoreCalibration"
+            )
+        num_classes = scores.shape[-1]
+        labels, labels_source = self._resolve_labels(opts, meta, path, num_classes)
+        mean, std, norm_source = self._resolve_normalization(opts, meta, image, path)
+
+        rt = _runtime.load_runtime(opts.runtime)
+        try:
+            interpreter = rt.interpreter_class(model_content=data, num_threads=opts.num_threads)
+            interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise UnsupportedModelError(
+                f"{rt.name} {rt.version} cannot load {path}: {str(exc).strip().splitlines()[-1]}; "
+                "the model may need a newer runtime or use unsupported operators"
+            ) from None
+        in_detail = interpreter.get_input_details()[0]
+        out_detail = interpreter.get_output_details()[0]
+        self._data = data  # the interpreter reads from this buffer: keep it alive
+        self._interpreter = interpreter
+        self._input_index = in_detail["index"]
+        self._output_index = out_detail["index"]
+        self._batch = 1
+        self._can_resize = True
+        in_scale, in_zero = in_detail["quantization"]
+        out_scale, out_zero = out_detail["quantization"]
+        self._info = ModelInfo(
+            model_path=path,
+            name=meta.name if meta else "",
+            version=meta.version if meta else "",
+            description=meta.description if meta else "",
+            input_shape=tuple(int(d) for d in in_detail["shape"]),
+            input_dtype=np.dtype(in_detail["dtype"]).name,
+            input_scale=float(in_scale),
+            input_zero_point=int(in_zero),
+            output_shape=tuple(int(d) for d in out_detail["shape"]),
+            output_dtype=np.dtype(out_detail["dtype"]).name,
+            output_scale=float(out_scale),
+            output_zero_point=int(out_zero),
+            labels=labels,
+            labels_source=labels_source,
+            mean=mean,
+            std=std,
+            normalization_source=norm_source,
+            has_metadata=meta is not None,
+            runtime=rt.name,
+            runtime_version=rt.version,
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def create_from_model_path(cls, model_path: str | os.PathLike | None = None, **kwargs) -> Classifier:
+        """Creates a classifier from a model file (``None``: the packaged default model)."""
+        return cls(model_path, **kwargs)
+
+    @classmethod
+    def create_from_options(cls, options: ClassifierOptions) -> Classifier:
+        """Creates a classifier from a :class:`ClassifierOptions`."""
+        kwargs = dataclasses.asdict(options)
+        return cls(kwargs.pop("model_path"), **kwargs)
+
+    @staticmethod
+    def _resolve_labels(opts, meta, path, num_classes):
+        if opts.labels_path is not None:
+            source = os.fspath(opts.labels_path)
+            labels = _read_labels(source)
+        elif meta is not None and meta.labels:
+            source, labels = f"{path} (metadata)", meta.labels
+        else:
+            raise LabelError(
+                f"{path} has no label metadata; pass labels_path= (CLI: --labels) with one label per line"
+            )
+        if len(labels) != num_classes:
+            raise LabelError(
+                f"{source} has {len(labels)} labels but {path} outputs {num_classes} scores; "
+                "use the label file that belongs to this model"
+            )
+        return labels, source
+
+    @staticmethod
+    def _resolve_normalization(opts, meta, image, path):
+        channels = image.shape[-1]
+
+        def per_channel(values):
+            values = tuple(float(v) for v in values)
+            if len(values) == 1:
+                return values * channels
+            if len(values) != channels:
+                raise MetadataError(f"normalisation {values} does not match the {channels} input channels "
+                                    f"of {path}")
+            return values
+
+        if opts.mean is not None:
+            mean, std, source = per_channel(opts.mean), per_channel(opts.std), "options"
+        elif meta is not None and meta.mean is not None:
+            mean, std, source = per_channel(meta.mean), per_channel(meta.std), "metadata"
+        elif image.dtype in ("uint8", "int8"):
+            # As MediaPipe does for quantised inputs without metadata: feed the raw
+            # pixel values (0..255, shifted to -128..127 for int8).
+            scale, zero = image.scales[0], image.zero_points[0]
+            offset = -128 if image.dtype == "int8" else 0
+            mean, std, source = (float(zero - offset),) * channels, (1.0 / scale,) * channels, "raw pixels"
+        else:
+            raise MetadataError(
+                f"{path} has a float32 input but no normalisation metadata; pass mean= and std= "
+                "(e.g. mean=(127.5,), std=(127.5,)) or add metadata with flowerlite.metadata.write_metadata"
+            )
+        if not all(math.isfinite(v) for v in mean + std) or any(s <= 0 for s in std):
+            raise MetadataError(f"{path}: invalid normalisation mean={mean} std={std} ({source})")
+        return mean, std, source
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def info(self) -> ModelInfo:
+        """The model contract: shapes, dtypes, quantisation, labels, normalisation, runtime."""
+        return self._info
+
+    @property
+    def options(self) -> ClassifierOptions:
+        return self._options
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._info.labels
+
+    def __repr__(self) -> str:
+        info = self._info
+        return (f"Classifier({info.model_path!r}, input={list(info.input_shape)} {info.input_dtype}, "
+                f"classes={info.num_classes}, runtime={info.runtime} {info.runtime_version})")
+
+    # ------------------------------------------------------------------ inference
+
+    def preprocess(self, image: preprocessing.ImageSource) -> np.ndarray:
+        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype."""
+        info = self._info
+        tensor = preprocessing.preprocess(
+            image, info.input_size, mean=info.mean, std=info.std, dtype=info.input_dtype,
+            scale=info.input_scale, zero_point=info.input_zero_point, channels=info.input_shape[3],
+            max_pixels=self._options.max_pixels,
+        )
+        return tensor[None]
+
+    def scores(self, batch: np.ndarray) -> np.ndarray:
+        """Dequantised probabilities, shape (N, classes), for an already preprocessed batch.
+
+        ``batch`` has the input dtype and shape (N, height, width, channels): outputs
+        of :meth:`preprocess` concatenated; stacked ones, (N, 1, height, width,
+        channels), and a single (height, width, channels) tensor are accepted too.
+        """
+        info = self._info
+        batch = np.asarray(batch)
+        if batch.ndim == 3:
+            batch = batch[None]
+        elif batch.ndim == 5 and batch.shape[1] == 1:
+            batch = batch[:, 0]
+        if batch.shape[1:] != info.input_shape[1:] or batch.dtype != np.dtype(info.input_dtype):
+            raise ValueError(
+                f"expected a batch of shape (N, {', '.join(map(str, info.input_shape[1:]))}) and dtype "
+                f"{info.input_dtype}; received {batch.shape} {batch.dtype} (use Classifier.preprocess)"
+            )
+        if batch.shape[0] == 0:
+            return np.zeros((0, info.num_classes), np.float32)
+        step = self._options.max_batch_size
+        raw = np.concatenate([self._invoke(batch[i : i + step]) for i in range(0, len(batch), step)])
+        if info.output_dtype == "float32":
+            return raw.astype(np.float32)
+        return ((raw.astype(np.float32) - info.output_zero_point) * np.float32(info.output_scale)).astype(np.float32)
+
+    def classify(
+        self,
+        image: preprocessing.ImageSource,
+        *,
+        top_k: int | None | object = _UNSET,
+        score_threshold: float | None = None,
+        max_results: int | None | object = _UNSET,
+    ) -> list[Category]:
+        """Classifies one image: categories sorted by score, at most ``top_k``, none below ``score_threshold``.
+
+        ``top_k`` and ``score_threshold`` override the classifier's options for
+        this call (``max_results`` is MediaPipe's name for ``top_k``).
+
+        Raises:
+            ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the image cannot be used.
+        """
+        top_k, threshold = self._limits(top_k, max_results, score_threshold)
+        return self._categories(self.scores(self.preprocess(image))[0], top_k, threshold)
+
+    def classify_batch(
+        self,
+        images: Iterable[preprocessing.ImageSource],
+        *,
+        top_k: int | None | object = _UNSET,
+        score_threshold: float | None = None,
+        max_results: int | None | object = _UNSET,
+    ) -> list[list[Category]]:
+        """Classifies several images (run as batches when the model allows it); see :meth:`classify`."""
+        top_k, threshold = self._limits(top_k, max_results, score_threshold)
+        tensors = [self.preprocess(image) for image in images]
+        if not tensors:
+            return []
+        return [self._categories(row, top_k, threshold) for row in self.scores(np.concatenate(tensors))]
+
+    def _limits(self, top_k, max_results, score_threshold):
+        if top_k is _UNSET:
+            top_k = max_results
+        if top_k is _UNSET:
+            top_k = self._options.top_k
+        threshold = self._options.score_threshold if score_threshold is None else score_threshold
+        _check_options(dataclasses.replace(self._options, top_k=top_k, score_threshold=threshold))
+        return top_k, threshold
+
+    def _categories(self, row: np.ndarray, top_k: int | None, threshold: float) -> list[Category]:
+        order = np.argsort(-row, kind="stable")
+        labels = self._info.labels
+        result = [Category(int(i), float(row[i]), labels[i]) for i in order if row[i] >= threshold]
+        return result[:top_k] if top_k is not None else result
+
+    def _invoke(self, batch: np.ndarray) -> np.ndarray:
+        with self._lock:
+            interpreter = self._interpreter
+            if interpreter is None:
+                raise RuntimeError("this Classifier is closed")
+            n = len(batch)
+            if n > 1 and self._can_resize:
+                try:
+                    return self._run(batch)
+                except (ValueError, RuntimeError):
+                    # The model's graph is tied to batch 1 (e.g. a fixed reshape): run one by one.
+                    self._can_resize = False
+            if n == 1 or not self._can_resize:
+                return np.concatenate([self._run(batch[i : i + 1]) for i in range(n)])
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        """Runs one batch; the caller holds the lock."""
+        interpreter = self._interpreter
+        n = len(batch)
+        if n != self._batch:
+            try:
+                interpreter.resize_tensor_input(self._input_index, [n, *self._info.input_shape[1:]])
+                interpreter.allocate_tensors()
+                self._batch = n
+            except (ValueError, RuntimeError):
+                self._restore_batch_one()
+                raise
+        interpreter.set_tensor(self._input_index, np.ascontiguousarray(batch))
+        interpreter.invoke()
+        out = interpreter.get_tensor(self._output_index)
+        expected = (n, self._info.num_classes)
+        if out.size != n * self._info.num_classes:
+            self._restore_batch_one()
+            raise ValueError(f"batched output has shape {out.shape}, expected {expected}")
+        return out.reshape(expected).copy()
+
+    def _restore_batch_one(self) -> None:
+        self._interpreter.resize_tensor_input(self._input_index, list(self._info.input_shape))
+        self._interpreter.allocate_tensors()
+        self._batch = 1
+
+    # ------------------------------------------------------------------ lifetime
+
+    def close(self) -> None:
+        """Releases the interpreter; the classifier cannot be used afterwards."""
+        with self._lock:
+            self._interpreter = None
+
+    def __enter__(self) -> Classifier:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

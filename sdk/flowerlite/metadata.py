@@ -1,0 +1,533 @@
+"""Standard TFLite model metadata: read it from a model, and write it into one.
+
+The metadata is the ``TFLITE_METADATA`` buffer of the TFLite metadata schema
+(``sdk/schema/metadata_schema.fbs``), and the label file is packed into the
+model as a zip archive appended to the flatbuffer, exactly as TFLite Support's
+and MediaPipe's ``MetadataPopulator`` do. So MediaPipe Tasks, the TFLite Task
+library and Android Studio read what :func:`write_metadata` writes, and
+:func:`read_metadata` reads what they (and MediaPipe Model Maker) write.
+
+Example::
+
+    from flowerlite.metadata import ModelMetadata, read_metadata, write_metadata
+
+    meta = ModelMetadata(name="flowerlite", version="1.0.0", labels=("rose", "tulip"),
+                         mean=(127.5,), std=(127.5,))
+    with open("model.tflite", "rb") as f:
+        packed = write_metadata(f.read(), meta)
+    assert read_metadata(packed).labels == ("rose", "tulip")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+import struct
+import zipfile
+from collections.abc import Sequence
+
+from . import _flatbuffer, _metadata_layout, _tflite_model
+from .errors import InvalidModelError, MetadataError, ModelNotFoundError
+
+__all__ = [
+    "METADATA_NAME",
+    "LABELS_FILE",
+    "ModelMetadata",
+    "read_metadata",
+    "write_metadata",
+]
+
+METADATA_NAME = "TFLITE_METADATA"
+METADATA_IDENTIFIER = b"M001"
+LABELS_FILE = "labels.txt"
+
+_COLOR_SPACES = {0: "UNKNOWN", 1: "RGB", 2: "GRAYSCALE"}
+_TENSOR_AXIS_LABELS = 2
+_NORMALIZATION_OPTIONS = 1
+_SCORE_CALIBRATION_OPTIONS = 2
+_IMAGE_PROPERTIES = 2
+_FEATURE_PROPERTIES = 1
+# Zip entries get a fixed timestamp so that the same inputs give the same bytes.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelMetadata:
+    """The model contract carried by standard TFLite metadata.
+
+    Attributes:
+        name, version, description, author, license: general model information.
+        labels: one class name per output index (the ``TENSOR_AXIS_LABELS`` file).
+        mean, std: per-channel input normalisation ``(pixel - mean) / std``; one
+            value applies to all channels. ``None`` when the model has none.
+        color_space: ``"RGB"``, ``"GRAYSCALE"`` or ``"UNKNOWN"``.
+        score_type: ``"probability"``, or ``"calibrated"`` when the output carries
+            a ScoreCalibration process unit (which flowerlite does not apply).
+        input_min, input_max, output_min, output_max: per-channel value ranges
+            from the tensors' ``Stats``, when present.
+        min_parser_version: the metadata parser version the model needs.
+    """
+
+    name: str = ""
+    version: str = ""
+    description: str = ""
+    author: str = ""
+    license: str = ""
+    labels: tuple[str, ...] = ()
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    color_space: str = "RGB"
+    score_type: str = "probability"
+    input_min: tuple[float, ...] | None = None
+    input_max: tuple[float, ...] | None = None
+    output_min: tuple[float, ...] | None = None
+    output_max: tuple[float, ...] | None = None
+    min_parser_version: str = ""
+
+
+def _load(model: str | os.PathLike | bytes | bytearray | memoryview) -> tuple[bytes, str]:
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        return bytes(model), "model bytes"
+    path = os.fspath(model)
+    try:
+        with open(path, "rb") as f:
+            return f.read(), path
+    except FileNotFoundError:
+        raise ModelNotFoundError(f"model file not found: {path}; check the path") from None
+    except IsADirectoryError:
+        raise ModelNotFoundError(f"model path is a directory, not a .tflite file: {path}") from None
+    except OSError as exc:
+        raise InvalidModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode("utf-8", "replace") if value else ""
+
+
+def _floats(values) -> tuple[float, ...] | None:
+    if values is None or len(values) == 0:
+        return None
+    return tuple(float(v) for v in values)
+
+
+def read_metadata(model: str | os.PathLike | bytes) -> ModelMetadata | None:
+    """Reads the standard metadata and label file of a ``.tflite`` model.
+
+    Returns:
+        The metadata, or ``None`` if the model has no ``TFLITE_METADATA``.
+
+    Raises:
+        ModelNotFoundError: ``model`` is a path that does not exist.
+        InvalidModelError: the model is corrupt or truncated.
+        MetadataError: the metadata is malformed, or names a label file that
+            is not packed in the model.
+    """
+    data, source = _load(model)
+    structure = _tflite_model.parse_model(data, source)
+    return _read(data, structure, source)
+
+
+def _read(data: bytes, structure, source: str) -> ModelMetadata | None:
+    buf = structure.metadata.get(METADATA_NAME)
+    if buf is None:
+        return None
+    try:
+        _flatbuffer.verify(buf, "ModelMetadata", METADATA_IDENTIFIER,
+                           _metadata_layout.TABLES, _metadata_layout.UNIONS)
+    except _flatbuffer.VerifyError as exc:
+        raise MetadataError(f"{source} has malformed TFLite metadata ({exc}); re-export the model") from None
+    from . import _metadata_schema_py_generated as fb
+
+    meta = fb.ModelMetadataT.InitFromBuf(buf, struct.unpack_from("<I", buf, 0)[0])
+    fields: dict = {
+        "name": _text(meta.name),
+        "version": _text(meta.version),
+        "description": _text(meta.description),
+        "author": _text(meta.author),
+        "license": _text(meta.license),
+        "min_parser_version": _text(meta.minParserVersion),
+    }
+    subgraph = (meta.subgraphMetadata or [None])[0]
+    image = (subgraph.inputTensorMetadata or [None])[0] if subgraph else None
+    scores = (subgraph.outputTensorMetadata or [None])[0] if subgraph else None
+    if image is not None:
+        for unit in image.processUnits or []:
+            if unit.optionsType == _NORMALIZATION_OPTIONS and unit.options is not None:
+                fields["mean"] = _floats(unit.options.mean)
+                fields["std"] = _floats(unit.options.std)
+        content = image.content
+        if content is not None and content.contentPropertiesType == _IMAGE_PROPERTIES:
+            fields["color_space"] = _COLOR_SPACES.get(content.contentProperties.colorSpace, "UNKNOWN")
+        if image.stats is not None:
+            fields["input_min"] = _floats(image.stats.min)
+            fields["input_max"] = _floats(image.stats.max)
+    if scores is not None:
+        if any(u.optionsType == _SCORE_CALIBRATION_OPTIONS for u in scores.processUnits or []):
+            fields["score_type"] = "calibrated"
+        if scores.stats is not None:
+            fields["output_min"] = _floats(scores.stats.min)
+            fields["output_max"] = _floats(scores.stats.max)
+        label_files = [f for f in scores.associatedFiles or [] if f.type == _TENSOR_AXIS_LABELS]
+        if label_files:
+            fields["labels"] = _read_labels(data, _text(label_files[0].name), source)
+    return ModelMetadata(**fields)
+
+
+def _read_labels(data: bytes, name: str, source: str) -> tuple[str, ...]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            raw = archive.read(name)
+    except KeyError:
+        raise MetadataError(
+            f"{source}: the metadata names label file {name!r} but it is not packed in the model; "
+            "re-export the model with its labels"
+        ) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise MetadataError(
+            f"{source}: cannot unpack label file {name!r} from the model ({exc}); "
+            "the file is truncated or corrupt"
+        ) from None
+    return parse_labels(raw.decode("utf-8", "replace"))
+
+
+def parse_labels(text: str) -> tuple[str, ...]:
+    """Splits a label file: one label per line; ``\\r`` and trailing blank lines are dropped."""
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return tuple(lines)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_metadata(
+    model_bytes: bytes,
+    metadata: ModelMetadata,
+    *,
+    input_name: str = "image",
+    input_description: str = "Input image to be classified.",
+    output_name: str = "probability",
+    output_description: str = "Probabilities of the labels respectively.",
+) -> bytes:
+    """Returns ``model_bytes`` with ``metadata`` and its label file packed in.
+
+    Writes name, version, description, author and license; the input image's
+    ImageProperties (colour space), NormalizationOptions (mean, std) and Stats;
+    the output's Stats and a ``TENSOR_AXIS_LABELS`` associated file
+    ``labels.txt`` (no score calibration: the scores are probabilities); and
+    ``min_parser_version``. Any metadata and associated files already in the
+    model are replaced. The flatbuffer itself is kept byte for byte (it is
+    embedded, aligned, behind a new root table), so no operator, weight or
+    unknown newer schema field can be lost, and the output is deterministic.
+
+    Raises:
+        InvalidModelError: ``model_bytes`` is not a valid TFLite model.
+        MetadataError: the model is not a single-input, single-output image
+            classifier, or ``metadata`` does not fit it (label count, mean/std).
+    """
+    model_bytes = bytes(model_bytes)
+    flatbuffer, _ = _split_zip(model_bytes)
+    structure = _tflite_model.parse_model(flatbuffer, "model bytes")
+    image, scores = _check_fits(structure, metadata)
+    from . import _metadata_schema_py_generated as fb
+
+    meta_t = _metadata_object(fb, metadata, image, scores, input_name, input_description,
+                              output_name, output_description)
+    meta_t.minParserVersion = _min_parser_version(meta_t)
+    builder = _flatbuffers_builder()
+    builder.Finish(meta_t.Pack(builder), METADATA_IDENTIFIER)
+    metadata_buf = bytes(builder.Output())
+
+    packed = io.BytesIO()
+    packed.write(_embed_metadata(flatbuffer, metadata_buf))
+    with zipfile.ZipFile(packed, "a", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(zipfile.ZipInfo(LABELS_FILE, date_time=_ZIP_DATE), "\n".join(metadata.labels))
+    result = packed.getvalue()
+
+    written = _read(result, _tflite_model.parse_model(result, "written model"), "written model")
+    if written is None or written.labels != tuple(metadata.labels):  # pragma: no cover - self-check
+        raise AssertionError("write_metadata produced a model whose metadata does not read back")
+    return result
+
+
+def _flatbuffers_builder():
+    import flatbuffers
+
+    return flatbuffers.Builder(1024)
+
+
+def _check_fits(structure, metadata: ModelMetadata):
+    if len(structure.inputs) != 1 or len(structure.outputs) != 1:
+        raise MetadataError(
+            f"write_metadata needs a model with one input and one output; this one has "
+            f"{len(structure.inputs)} inputs and {len(structure.outputs)} outputs"
+        )
+    image, scores = structure.inputs[0], structure.outputs[0]
+    if len(image.shape) != 4 or image.shape[-1] not in (1, 3):
+        raise MetadataError(f"the model input must be an image [batch, height, width, 1 or 3]; "
+                            f"received shape {list(image.shape)}")
+    labels = tuple(metadata.labels)
+    if not labels:
+        raise MetadataError("metadata.labels is empty; give one label per output class")
+    num_classes = scores.shape[-1] if scores.shape else 0
+    if len(labels) != num_classes:
+        raise MetadataError(f"the model outputs {num_classes} scores but metadata.labels has "
+                            f"{len(labels)} labels; give one label per output class")
+    for i, label in enumerate(labels):
+        if not isinstance(label, str) or not label.strip() or "\n" in label or "\r" in label:
+            raise MetadataError(f"label {i} must be a non-empty single-line string; received {label!r}")
+    if len(set(labels)) != len(labels):
+        duplicates = sorted({label for label in labels if labels.count(label) > 1})
+        raise MetadataError(f"labels must be unique; received duplicates {duplicates}")
+    channels = image.shape[-1]
+    if (metadata.mean is None) != (metadata.std is None):
+        raise MetadataError("give both metadata.mean and metadata.std, or neither")
+    if metadata.mean is not None:
+        for what, values in (("mean", metadata.mean), ("std", metadata.std)):
+            if len(values) not in (1, channels) or not all(math.isfinite(v) for v in values):
+                raise MetadataError(f"metadata.{what} must hold 1 or {channels} finite values; "
+                                    f"received {tuple(values)}")
+        if any(s <= 0 for s in metadata.std):
+            raise MetadataError(f"metadata.std values must be positive; received {tuple(metadata.std)}")
+    if metadata.color_space not in ("RGB", "GRAYSCALE"):
+        raise MetadataError(f"metadata.color_space must be 'RGB' or 'GRAYSCALE'; "
+                            f"received {metadata.color_space!r}")
+    return image, scores
+
+
+def _value_range(dtype: str | None, mean, std, channels: int, pixels: bool):
+    """Stats min/max as MediaPipe's metadata writer computes them."""
+    if dtype == "uint8":
+        return [0.0], [255.0]
+    if dtype == "int8":
+        return [-128.0], [127.0]
+    if dtype == "float32" and not pixels:
+        return [0.0], [1.0]
+    if dtype == "float32" and mean is not None:
+        mean = list(mean) * channels if len(mean) == 1 else list(mean)
+        std = list(std) * channels if len(std) == 1 else list(std)
+        return [(0.0 - m) / s for m, s in zip(mean, std)], [(255.0 - m) / s for m, s in zip(mean, std)]
+    return None, None
+
+
+def _metadata_object(fb, metadata, image, scores, input_name, input_description, output_name,
+                     output_description):
+    image_md = fb.TensorMetadataT()
+    image_md.name = input_name
+    image_md.description = input_description
+    image_md.content = fb.ContentT()
+    image_md.content.contentPropertiesType = _IMAGE_PROPERTIES
+    image_md.content.contentProperties = fb.ImagePropertiesT()
+    image_md.content.contentProperties.colorSpace = {"RGB": 1, "GRAYSCALE": 2}[metadata.color_space]
+    if metadata.mean is not None:
+        unit = fb.ProcessUnitT()
+        unit.optionsType = _NORMALIZATION_OPTIONS
+        unit.options = fb.NormalizationOptionsT()
+        unit.options.mean = [float(v) for v in metadata.mean]
+        unit.options.std = [float(v) for v in metadata.std]
+        image_md.processUnits = [unit]
+    low, high = _value_range(image.dtype, metadata.mean, metadata.std, image.shape[-1], pixels=True)
+    if low is not None:
+        image_md.stats = fb.StatsT()
+        image_md.stats.min, image_md.stats.max = low, high
+
+    scores_md = fb.TensorMetadataT()
+    scores_md.name = output_name
+    scores_md.description = output_description
+    scores_md.content = fb.ContentT()
+    scores_md.content.contentPropertiesType = _FEATURE_PROPERTIES
+    scores_md.content.contentProperties = fb.FeaturePropertiesT()
+    low, high = _value_range(scores.dtype, None, None, 1, pixels=False)
+    if low is not None:
+        scores_md.stats = fb.StatsT()
+        scores_md.stats.min, scores_md.stats.max = low, high
+    labels = fb.AssociatedFileT()
+    labels.name = LABELS_FILE
+    labels.description = "Labels for categories that the model can recognize."
+    labels.type = _TENSOR_AXIS_LABELS
+    scores_md.associatedFiles = [labels]
+
+    subgraph = fb.SubGraphMetadataT()
+    subgraph.inputTensorMetadata = [image_md]
+    subgraph.outputTensorMetadata = [scores_md]
+    meta = fb.ModelMetadataT()
+    for field in ("name", "version", "description", "author", "license"):
+        value = getattr(metadata, field)
+        setattr(meta, field, value or None)
+    meta.subgraphMetadata = [subgraph]
+    return meta
+
+
+def _min_parser_version(meta) -> str:
+    """The minimum metadata parser version, by the rules of TFLite Support's metadata_version.cc."""
+    version = (1, 0, 0)
+    files = list(meta.associatedFiles or [])
+    for subgraph in meta.subgraphMetadata or []:
+        files += subgraph.associatedFiles or []
+        if subgraph.inputProcessUnits is not None or subgraph.outputProcessUnits is not None:
+            version = max(version, (1, 1, 0))
+        if subgraph.inputTensorGroups is not None or subgraph.outputTensorGroups is not None:
+            version = max(version, (1, 2, 0))
+        if subgraph.customMetadata is not None:
+            version = max(version, (1, 5, 0))
+        for tensor in (subgraph.inputTensorMetadata or []) + (subgraph.outputTensorMetadata or []):
+            files += tensor.associatedFiles or []
+    for f in files:
+        if f.type == 5:  # VOCABULARY
+            version = max(version, (1, 0, 1))
+        if f.type == 6:  # SCANN_INDEX_FILE
+            version = max(version, (1, 4, 0))
+        if f.version is not None:
+            version = max(version, (1, 4, 1))
+    return ".".join(map(str, version))
+
+
+def _split_zip(data: bytes) -> tuple[bytes, list[str]]:
+    """Separates the flatbuffer from associated files zipped after it (if any)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return data, []
+    if not infos:
+        return data, []
+    start = min(info.header_offset for info in infos)
+    head = data[:start]
+    # Weights can contain a stray zip signature: only strip what leaves a valid model.
+    try:
+        _tflite_model.parse_model(head)
+    except InvalidModelError:
+        return data, []
+    return head, [info.filename for info in infos]
+
+
+# Model table slots (schema.fbs): which are offsets we can re-point into the embedded copy.
+_MODEL_SLOTS = 10
+_MODEL_SCALAR_SLOTS = {0}  # version:uint
+_MODEL_BUFFERS, _MODEL_METADATA = 4, 6
+_BLOB_ALIGN = 16  # the largest force_align in schema.fbs (Buffer.data)
+
+
+def _embed_metadata(flatbuffer: bytes, metadata_buf: bytes) -> bytes:
+    """A new TFLite flatbuffer: ``flatbuffer`` verbatim plus a ``TFLITE_METADATA`` buffer.
+
+    The new root Model table copies the old one's fields, pointing them into an
+    aligned copy of the old flatbuffer placed at the end (flatbuffer offsets
+    only point forward), with a new ``buffers`` vector (old Buffer tables plus
+    the metadata buffer) and, if needed, a new ``metadata`` vector.
+    """
+    old_root = _flatbuffer.Table.root(flatbuffer)
+    vtable = old_root.pos - struct.unpack_from("<i", flatbuffer, old_root.pos)[0]
+    vt_size = struct.unpack_from("<H", flatbuffer, vtable)[0]
+    if (vt_size - 4) // 2 > _MODEL_SLOTS:
+        raise MetadataError("the model uses TFLite schema fields newer than flowerlite knows; "
+                            "upgrade flowerlite to write its metadata")
+
+    def old_target(slot: int) -> int | None:
+        pos = old_root._field(slot)
+        return pos + struct.unpack_from("<I", flatbuffer, pos)[0] if pos else None
+
+    old_buffers = [t.pos for t in old_root.tables(_MODEL_BUFFERS)]
+    old_metadata = old_root.tables(_MODEL_METADATA)
+    replace_index = None
+    for entry in old_metadata:
+        if entry.string(0) == METADATA_NAME:
+            replace_index = entry.scalar(1, 4)
+    for t in old_root.tables(_MODEL_BUFFERS):
+        if t.scalar(1, 8) > 1:
+            raise MetadataError("the model keeps buffers outside its flatbuffer (over 2 GB); "
+                                "flowerlite cannot add metadata to it")
+
+    out = bytearray(8)  # root offset + identifier, patched at the end
+    out[4:8] = _tflite_model.TFLITE_IDENTIFIER
+    fixups: list[tuple[int, object]] = []  # (position of a uoffset, target key)
+
+    def align(n: int) -> None:
+        out.extend(b"\0" * (-len(out) % n))
+
+    def table(fields: list[tuple[str, object]]) -> int:
+        """Appends a vtable and a table of 4-byte fields: ("u32", value) or ("ref", key)."""
+        align(2)
+        vt = len(out)
+        out.extend(struct.pack("<HH", 4 + 2 * len(fields), 4 + 4 * sum(1 for f in fields if f)))
+        offset = 4
+        for field in fields:
+            out.extend(struct.pack("<H", offset if field else 0))
+            offset += 4 if field else 0
+        align(4)
+        pos = len(out)
+        out.extend(struct.pack("<i", pos - vt))
+        for field in fields:
+            if field:
+                kind, value = field
+                if kind == "ref":
+                    fixups.append((len(out), value))
+                out.extend(struct.pack("<I", value if kind == "u32" else 0))
+        return pos
+
+    def vector_of_refs(keys: list[object]) -> int:
+        align(4)
+        pos = len(out)
+        out.extend(struct.pack("<I", len(keys)))
+        for key in keys:
+            fixups.append((len(out), key))
+            out.extend(b"\0\0\0\0")
+        return pos
+
+    # Root Model table: scalars copied, offsets re-pointed.
+    model_fields: list = []
+    for slot in range((vt_size - 4) // 2):
+        if not old_root.has(slot):
+            model_fields.append(None)
+        elif slot in _MODEL_SCALAR_SLOTS:
+            model_fields.append(("u32", old_root.scalar(slot, 4)))
+        elif slot == _MODEL_BUFFERS:
+            model_fields.append(("ref", "buffers"))
+        elif slot == _MODEL_METADATA and replace_index is None:
+            model_fields.append(("ref", "metadata"))
+        else:
+            model_fields.append(("ref", ("old", old_target(slot))))
+    while len(model_fields) <= max(_MODEL_BUFFERS, _MODEL_METADATA):
+        model_fields.append(None)
+    model_fields[_MODEL_BUFFERS] = ("ref", "buffers")
+    if replace_index is None:
+        model_fields[_MODEL_METADATA] = ("ref", "metadata")
+    root = table(model_fields)
+
+    new_buffer_index = replace_index if replace_index is not None else len(old_buffers)
+    buffer_keys: list[object] = [("old", p) for p in old_buffers]
+    if replace_index is None:
+        buffer_keys.append("metadata_buffer")
+    else:
+        buffer_keys[replace_index] = "metadata_buffer"
+    targets: dict[object, int] = {"buffers": vector_of_refs(buffer_keys)}
+    if replace_index is None:
+        targets["metadata"] = vector_of_refs([("old", t.pos) for t in old_metadata] + ["metadata_entry"])
+        targets["metadata_entry"] = table([("ref", "metadata_name"), ("u32", new_buffer_index)])
+        align(4)
+        targets["metadata_name"] = len(out)
+        name = METADATA_NAME.encode()
+        out.extend(struct.pack("<I", len(name)) + name + b"\0")
+    targets["metadata_buffer"] = table([("ref", "metadata_data")])
+    # The data vector's bytes start 16-aligned, like the converter's buffers.
+    align(4)
+    out.extend(b"\0" * ((-(len(out) + 4)) % _BLOB_ALIGN))
+    targets["metadata_data"] = len(out)
+    out.extend(struct.pack("<I", len(metadata_buf)) + metadata_buf)
+    align(_BLOB_ALIGN)
+    blob = len(out)
+    out.extend(flatbuffer)
+
+    struct.pack_into("<I", out, 0, root)
+    for pos, key in fixups:
+        target = blob + key[1] if isinstance(key, tuple) else targets[key]
+        struct.pack_into("<I", out, pos, target - pos)
+    return bytes(out)
+
+
+def _associated_files(model: bytes) -> Sequence[str]:
+    """Names of the files zipped into a model (for tests and tooling)."""
+    return _split_zip(model)[1]

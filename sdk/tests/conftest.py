@@ -1,0 +1,47 @@
+"""Shared helpers of the SDK tests: fixture models and synthetic images."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+LABELS = ("top left", "top right", "bottom left", "bottom right")
+CLASSIFIERS = ("quadrants_float32_metadata", "quadrants_int8_metadata", "quadrants_int8_batch1_metadata")
+
+
+def fixture_path(name: str) -> str:
+    """Path of a committed fixture model (``name`` without ``.tflite``) or file."""
+    path = FIXTURES / (name if "." in name else f"{name}.tflite")
+    assert path.is_file(), f"missing fixture {path}: run sdk/tests/fixtures/make_fixtures.py"
+    return str(path)
+
+
+def quadrant_array(quadrant: int, height: int = 48, width: int = 64, low: int = 10, high: int = 230) -> np.ndarray:
+    """An RGB uint8 image whose quadrant ``quadrant`` (0 TL, 1 TR, 2 BL, 3 BR) is bright."""
+    image = np.full((height, width, 3), low, np.uint8)
+    row, col = divmod(quadrant, 2)
+    image[row * height // 2 : (row + 1) * height // 2, col * width // 2 : (col + 1) * width // 2] = high
+    return image
+
+
+def random_images(count: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (int(rng.integers(20, 90)), int(rng.integers(20, 90)), 3), dtype=np.uint8)
+            for _ in range(count)]
+
+
+def runtime_installed(name: str) -> bool:
+    module = {"ai-edge-litert": "ai_edge_litert", "tflite-runtime": "tflite_runtime",
+              "tensorflow": "tensorflow"}[name]
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.fixture
+def selected_runtime() -> str | None:
+    """The runtime the suite runs on (``$FLOWERLITE_RUNTIME``; None: automatic)."""
+    return os.environ.get("FLOWERLITE_RUNTIME") or None
