@@ -1,0 +1,131 @@
+"""The `export`, `release` and `evaluate` subcommands of `python -m training`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+__all__ = ["add_subcommands"]
+
+
+def _variants(text: str) -> tuple[str, ...]:
+    from training.export.quantization import VARIANTS
+
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    unknown = [v for v in names if v not in VARIANTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown variant(s) {unknown or text!r}: choose from {', '.join(VARIANTS)}")
+    return names
+
+
+def _options(args, accuracy_command: str = ""):
+    from training.export.release import ExportOptions
+
+    return ExportOptions(
+        variants=args.variants, version=args.version, calibration_images=args.calibration_images,
+        verify_images=args.verify_images, seed=args.seed, check_data=not args.skip_data_check,
+        rebuild_command=args.rebuild_command or _command_line(), accuracy_command=accuracy_command,
+    )
+
+
+def _command_line() -> str:
+    return "python -m training " + shlex.join(sys.argv[1:])
+
+
+def _split(run_dir: Path, data_dir: str | None):
+    from training.data import load_dataset
+    from training.export.run import load_run
+
+    run = load_run(run_dir)
+    return run, load_dataset(run.config.data, data_dir, seed=run.config.seed)
+
+
+def cmd_export(args) -> int:
+    from training.export.release import export_run, report_json
+
+    run, split = _split(Path(args.run_dir), args.data_dir)
+    report = export_run(run, split, args.out, _options(args), evaluate_on=split.test if args.evaluate else None)
+    print(report_json(report))
+    return 0
+
+
+def cmd_release(args) -> int:
+    from training.data import load_dataset
+    from training.export.release import release, report_json
+    from training.export.run import select_best_run
+
+    best, _ = select_best_run(args.runs)
+    split = load_dataset(best.config.data, args.data_dir, seed=best.config.seed)
+    data = f" --data-dir {shlex.quote(args.data_dir)}" if args.data_dir else ""
+    accuracy_command = f"python -m training evaluate --models {args.models_dir}/*.tflite{data}"
+    report = release(args.runs, split, args.models_dir, _options(args, accuracy_command),
+                     max_int8_loss=args.max_int8_loss, evaluate=not args.no_evaluate)
+    print(report_json(report))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from training.config import DataConfig
+    from training.data import load_dataset
+    from training.export.calibration import stratified_sample
+    from training.export.evaluate import evaluate_model
+
+    split = load_dataset(DataConfig(dataset=args.dataset), args.data_dir)
+    samples = split.subset(args.subset)
+    if args.limit:
+        samples = stratified_sample(samples, args.limit, args.seed)
+    results = [evaluate_model(path, samples, subset=args.subset, class_names=split.class_names) for path in args.models]
+    base = next((r.top1 for r in results if r.variant == "float32"), None)
+    print(f"{'file':48} {'images':>7} {'top-1':>8} {'vs float32':>11}")
+    for r in results:
+        delta = "" if base is None or r.variant == "float32" else f"{100 * (r.top1 - base):+.2f} pts"
+        print(f"{r.path.name:48} {r.images:7d} {100 * r.top1:7.2f}% {delta:>11}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            [{"path": str(r.path), "variant": r.variant, "subset": r.subset, "images": r.images, "correct": r.correct,
+              "top1": r.top1, "seconds": r.seconds} for r in results], indent=2))
+    return 0
+
+
+def _export_arguments(p: argparse.ArgumentParser, default_variants: str) -> None:
+    p.add_argument("--data-dir", help="dataset folder the run was trained on (default: the download cache)")
+    p.add_argument("--variants", type=_variants, default=_variants(default_variants),
+                   help=f"comma-separated: float32,float16,int8,dynamic (default {default_variants})")
+    p.add_argument("--version", default="1.0.0", help="model version written into the metadata and card")
+    p.add_argument("--calibration-images", type=int, default=400, help="train images calibrating int8 (default 400)")
+    p.add_argument("--verify-images", type=int, default=200, help="val images of the export checks (default 200)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the calibration and check samples")
+    p.add_argument("--rebuild-command", help="the command the model card gives to rebuild (default: this one)")
+    p.add_argument("--skip-data-check", action="store_true",
+                   help="export even if the data's checksums differ from the run's (development only)")
+
+
+def add_subcommands(sub) -> None:
+    """Register export, release and evaluate on the CLI's subparsers."""
+    p = sub.add_parser("export", help="a finished run -> verified TFLite variants, model card, SHA256SUMS")
+    p.add_argument("--run-dir", required=True, help="finished run directory (holds model.keras)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--evaluate", action="store_true", help="also measure test top-1 of each file (through the SDK)")
+    _export_arguments(p, "float32,float16,int8")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("release", help="export the run with the best val top-1 into models/, test-evaluated")
+    p.add_argument("--runs", nargs="+", required=True, help="candidate run directories (chosen on val only)")
+    p.add_argument("--models-dir", default="models", help="release folder (default models)")
+    p.add_argument("--max-int8-loss", type=float, default=0.5, help="fail if int8 loses more test top-1 points")
+    p.add_argument("--no-evaluate", action="store_true", help="skip the test evaluation (no accuracy table)")
+    _export_arguments(p, "float32,float16,int8")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("evaluate", help="top-1 of .tflite files on a dataset subset, through the flowerlite SDK")
+    p.add_argument("--models", nargs="+", required=True, help=".tflite files")
+    p.add_argument("--data-dir", help="Oxford 102 folder (default: the download cache)")
+    p.add_argument("--dataset", default="oxford102", help="oxford102 (official split) or folder")
+    p.add_argument("--subset", default="test", choices=("train", "val", "test"))
+    p.add_argument("--limit", type=int, default=0, help="a stratified seeded sample of this many images (0: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also write the results to this JSON file")
+    p.set_defaults(func=cmd_evaluate)

@@ -1,0 +1,164 @@
+"""The model card written beside the exported files (Markdown, rebuilt by every export)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["FileEntry", "AccuracyRow", "ModelCard", "render_model_card", "write_model_card"]
+
+DATASET_NOTE = (
+    "The Oxford 102 Category Flower dataset (Nilsback and Zisserman, ICVGIP 2008; Visual Geometry "
+    "Group, University of Oxford) is published for research without an explicit licence; its photos "
+    "were collected from the web and remain the property of their owners. The model weights are "
+    "derived from it and from ImageNet-pretrained EfficientNet-Lite weights: check that your use is "
+    "compatible with both before shipping the model in a product. No image of the dataset is "
+    "distributed with flowerlite."
+)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One released file: its variant, size, checksum and how it was verified."""
+
+    name: str
+    variant: str
+    size_bytes: int
+    sha256: str
+    quantisation: str
+    input_desc: str
+    output_desc: str
+    verification: str = ""
+
+
+@dataclass(frozen=True)
+class AccuracyRow:
+    """Top-1 of one file on a subset, measured through the SDK."""
+
+    name: str
+    variant: str
+    images: int
+    top1: float
+    latency_ms: float | None = None
+
+
+@dataclass
+class ModelCard:
+    """Everything the card states; `render_model_card` turns it into Markdown."""
+
+    title: str
+    version: str
+    backbone: str
+    input_size: int
+    mean: Sequence[float]
+    std: Sequence[float]
+    class_names: Sequence[str]
+    config_toml: str
+    metrics: dict
+    data_checksums: dict
+    files: list[FileEntry]
+    calibration: str
+    run_dir: str
+    split_sizes: tuple[int, int, int]  # train, val, test images
+    split_name: str = "Official Oxford 102 split"
+    selection: list[tuple[str, float]] = field(default_factory=list)  # (run, val top-1) of every candidate
+    accuracy: list[AccuracyRow] = field(default_factory=list)
+    accuracy_subset: str = "test"
+    accuracy_command: str = ""
+    accuracy_source: str = ""
+    rebuild_command: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.2f}%"
+
+
+def _accuracy_section(card: ModelCard) -> list[str]:
+    if not card.accuracy:
+        return ["## Accuracy", "", "Not measured by this export (run the release, or the command below).", ""]
+    base = next((r.top1 for r in card.accuracy if r.variant == "float32"), None)
+    has_latency = any(r.latency_ms is not None for r in card.accuracy)
+    head = "| file | variant | images | top-1 | vs float32 |" + (" latency |" if has_latency else "")
+    rule = "|---|---|---:|---:|---:|" + ("---:|" if has_latency else "")
+    lines = [f"## Accuracy ({card.accuracy_subset}, through the flowerlite SDK)", "", head, rule]
+    for r in card.accuracy:
+        delta = "—" if base is None or r.variant == "float32" else f"{100 * (r.top1 - base):+.2f} pts"
+        row = f"| `{r.name}` | {r.variant} | {r.images} | {_pct(r.top1)} | {delta} |"
+        if has_latency:
+            row += f" {r.latency_ms:.1f} ms |" if r.latency_ms is not None else " — |"
+        lines.append(row)
+    lines.append("")
+    if card.accuracy_source:
+        lines += [card.accuracy_source, ""]
+    if card.accuracy_command:
+        lines += ["Measured with:", "", "```sh", card.accuracy_command, "```", ""]
+    return lines
+
+
+def render_model_card(card: ModelCard) -> str:
+    """The card as Markdown text."""
+    mean = ", ".join(f"{m:g}" for m in card.mean)
+    std = ", ".join(f"{s:g}" for s in card.std)
+    lines = [
+        f"# {card.title}",
+        "",
+        f"Version {card.version}. Classifies a photo into one of the {len(card.class_names)} Oxford 102 flower "
+        f"categories. Backbone `{card.backbone}`, fine-tuned on Oxford 102; written by `python -m training export`.",
+        "",
+        "## Model contract (also in every file's TFLite metadata)",
+        "",
+        f"- Input: one RGB image, {card.input_size} x {card.input_size}. Resize the shorter side to "
+        f"round({card.input_size} / 0.875) = {round(card.input_size / 0.875)} px (bilinear, antialiased), then crop the centre.",
+        f"- Normalisation of float inputs: (pixel - mean) / std with mean ({mean}) and std ({std}) on 0-255 RGB.",
+        "- The int8 file takes the raw uint8 pixels: its input quantisation performs the same normalisation.",
+        f"- Output: probabilities (softmax) over {len(card.class_names)} classes; labels are packed in each file as "
+        "`labels.txt` (`TENSOR_AXIS_LABELS`).",
+        "",
+        "## Files",
+        "",
+        "| file | variant | size | sha256 | input | output |",
+        "|---|---|---:|---|---|---|",
+    ]
+    for f in card.files:
+        lines.append(f"| `{f.name}` | {f.variant} | {f.size_bytes / 1e6:.2f} MB ({f.size_bytes} B) | `{f.sha256}` | {f.input_desc} | {f.output_desc} |")
+    lines += ["", "Quantisation of each file:", ""]
+    lines += [f"- `{f.name}`: {f.quantisation}" for f in card.files]
+    lines += ["", "## Export checks", "",
+              "Each file was loaded with `flowerlite.Classifier` and compared with the Keras model on a seeded "
+              "sample of validation images; its metadata was read back (labels, mean/std).", ""]
+    lines += [f"- `{f.name}`: {f.verification}" for f in card.files if f.verification]
+    lines += ["", *_accuracy_section(card)]
+    lines += ["## Quantisation (int8)", "", card.calibration, ""]
+    if card.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in card.notes], ""]
+    lines += [
+        "## Training protocol",
+        "",
+        f"- {card.split_name}: {card.split_sizes[0]} train images for training, {card.split_sizes[1]} val images for "
+        f"every choice (epochs, early stopping, which run is released), {card.split_sizes[2]} test images for "
+        "reporting only.",
+        f"- Released run: `{card.run_dir}`.",
+    ]
+    if card.selection:
+        lines.append("- Candidates, by val top-1 (the highest is released): "
+                     + ", ".join(f"`{run}` {_pct(val)}" for run, val in card.selection) + ".")
+    lines += ["", "Metrics of the run (`metrics.json`, Keras, before conversion):", "", "```json",
+              json.dumps(card.metrics, indent=2), "```", "",
+              "Training configuration (`config.toml`, as resolved):", "", "```toml", card.config_toml.strip(), "```", "",
+              "Data checksums (`data_checksums.json`, SHA-256):", "", "| file | sha256 |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" for k, v in card.data_checksums.items()]
+    lines += ["", "## Licence", "",
+              "Code and model weights: Apache-2.0 (author: flowerlite).", "", DATASET_NOTE, ""]
+    if card.rebuild_command:
+        lines += ["## Rebuild", "", "```sh", card.rebuild_command, "```", ""]
+    return "\n".join(lines)
+
+
+def write_model_card(card: ModelCard, path: str | Path) -> Path:
+    """Write the card as Markdown to `path`; returns the path."""
+    path = Path(path)
+    path.write_text(render_model_card(card))
+    return path

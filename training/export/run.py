@@ -1,0 +1,94 @@
+"""A finished training run as the exporter sees it, and the choice of the run to release (on val)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from training.config import TrainConfig, config_from_dict
+from training.export.errors import RunError
+
+__all__ = ["FinishedRun", "load_run", "select_best_run"]
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """The files of a finished run directory, read and checked."""
+
+    run_dir: Path
+    config: TrainConfig
+    config_toml: str
+    metrics: dict
+    data_checksums: dict
+
+    @property
+    def model_path(self) -> Path:
+        """The trained Keras model (normalised float input -> softmax)."""
+        return self.run_dir / "model.keras"
+
+    @property
+    def val_accuracy(self) -> float:
+        """Top-1 on val after phase 2: the only number a release choice may use."""
+        return float(self.metrics["phase2_val"])
+
+    def load_model(self):
+        """Load model.keras for inference (no optimiser state)."""
+        import keras
+
+        import training.backbones.registry  # noqa: F401  (registers the backbones' custom layers, if any)
+
+        try:
+            return keras.saving.load_model(self.model_path, compile=False)
+        except Exception as exc:  # keras raises many types for a bad archive
+            raise RunError(f"Cannot load {self.model_path} ({exc}): re-run training for {self.run_dir}") from None
+
+
+def load_run(run_dir: str | Path) -> FinishedRun:
+    """Read a finished run directory (config.toml, metrics.json, data_checksums.json, model.keras).
+
+    Raises:
+        RunError: if a file is missing (the run is unfinished) or unreadable.
+    """
+    import tomllib
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"Run directory not found: {run_dir}")
+    for name in ("config.toml", "metrics.json", "data_checksums.json", "model.keras"):
+        if not (run_dir / name).exists():
+            raise RunError(f"{run_dir} has no {name}: the run is unfinished; resume it with `python -m training train`")
+    try:
+        config_toml = (run_dir / "config.toml").read_text()
+        config = config_from_dict(tomllib.loads(config_toml))
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        sums = json.loads((run_dir / "data_checksums.json").read_text())
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise RunError(f"{run_dir} holds an unreadable run file ({exc}): re-run training") from None
+    val = metrics.get("phase2_val")
+    if not isinstance(val, (int, float)) or math.isnan(val):
+        raise RunError(f"{run_dir / 'metrics.json'} has no phase2_val accuracy. Received: {val!r}")
+    return FinishedRun(run_dir, config, config_toml, metrics, sums)
+
+
+def select_best_run(run_dirs: Iterable[str | Path]) -> tuple[FinishedRun, list[FinishedRun]]:
+    """The finished run with the highest val top-1 (never test), and every finished candidate.
+
+    Unfinished runs are skipped; ties keep the first given.
+
+    Raises:
+        RunError: if no run directory given is finished.
+    """
+    candidates, skipped = [], []
+    for run_dir in run_dirs:
+        try:
+            candidates.append(load_run(run_dir))
+        except RunError as exc:
+            skipped.append(str(exc))
+    if not candidates:
+        detail = "; ".join(skipped) or "no run directory given"
+        raise RunError(f"No finished run to release ({detail})")
+    best = max(candidates, key=lambda run: run.val_accuracy)  # max keeps the first of equals
+    return best, candidates

@@ -1,0 +1,130 @@
+"""export_run / release: verified variants, model card, SHA256SUMS, selection on val, safe swap into models/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from training.export.errors import QuantizationLossError, RunError, VerificationError
+from training.export.exporter import ExportedModel, ModelInfo
+from training.export.release import ExportOptions, check_int8_loss, export_run
+from training.export.run import load_run, select_best_run
+from training.export.tests.conftest import MEAN, STD, TINY_LABELS, write_run
+from training.export.verify import verify_model
+
+VARIANTS = ("float32", "float16", "int8", "dynamic")
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_release_writes_one_verified_file_per_variant(tiny_release):
+    names = sorted(p.name for p in tiny_release.out_dir.glob("*.tflite"))
+    assert names == sorted(f"flowerlite-efficientnet_lite0-{v}.tflite" for v in VARIANTS)
+    assert [c.variant for c in tiny_release.checks] == list(VARIANTS)
+    assert all(c.images == 12 and c.top1_agreement == 1.0 for c in tiny_release.checks)
+
+
+def test_release_replaces_the_previous_release_and_keeps_other_files(tiny_release):
+    models = tiny_release.out_dir
+    assert not (models / "flowerlite-old_backbone-int8.tflite").exists()
+    assert len(list(models.glob("*-int8.tflite"))) == 1  # the SDK's default model is unambiguous
+    assert (models / "README.txt").read_text() == "not part of a release\n"
+    assert not (models.parent / ".models.staging").exists()
+
+
+def test_sha256sums_lists_every_released_file_with_its_digest(tiny_release):
+    models = tiny_release.out_dir
+    lines = (models / "SHA256SUMS").read_text().splitlines()
+    listed = dict(reversed(line.split("  ")) for line in lines)
+    assert set(listed) == {p.name for p in models.glob("*.tflite")} | {"MODEL_CARD.md"}
+    assert all(listed[name] == _sha(models / name) for name in listed)
+
+
+def test_model_card_states_config_checksums_files_protocol_and_accuracy(tiny_release):
+    card = (tiny_release.out_dir / "MODEL_CARD.md").read_text()
+    run = tiny_release.run
+    assert run.config_toml.strip() in card
+    assert all(value in card for value in run.data_checksums.values())
+    for m in tiny_release.models:
+        assert f"`{m.path.name}`" in card and m.sha256 in card and str(m.size_bytes) in card
+    assert "15 train images for training, 12 val images for every choice" in card
+    assert "12 test images for reporting only" in card
+    assert "scale 0.0078125 and zero point 127" in card  # the int8 input is the raw pixel
+    assert "python -m training evaluate" in card or "export's own evaluation" in card
+    assert "Apache-2.0" in card and "Oxford 102" in card
+    assert "bash scripts/release.sh" in card
+    assert "| `flowerlite-efficientnet_lite0-int8.tflite` | int8 | 12 | 100.00% | +0.00 pts |" in card
+
+
+def test_release_measures_test_top1_of_each_variant_through_the_sdk(tiny_release):
+    assert [(a.variant, a.images, a.top1) for a in tiny_release.accuracy] == [(v, 12, 1.0) for v in VARIANTS]
+    assert tiny_release.int8_loss() == 0.0
+    assert tiny_release.input_quantization == (0.0078125, 127)
+
+
+def test_best_run_is_chosen_on_val_never_on_test(tmp_path, tiny_run):
+    low_val = shutil.copytree(tiny_run, tmp_path / "low_val_high_test")
+    high_val = shutil.copytree(tiny_run, tmp_path / "high_val_low_test")
+    (low_val / "metrics.json").write_text(json.dumps({"phase2_val": 0.80, "phase2_test": 0.99}))
+    (high_val / "metrics.json").write_text(json.dumps({"phase2_val": 0.85, "phase2_test": 0.10}))
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    best, candidates = select_best_run([low_val, unfinished, high_val])
+    assert best.run_dir == high_val
+    assert [c.run_dir for c in candidates] == [low_val, high_val]
+
+
+def test_no_finished_run_is_an_error_naming_the_missing_file(tmp_path):
+    (tmp_path / "run").mkdir()
+    with pytest.raises(RunError, match=r"run has no config.toml: the run is unfinished"):
+        select_best_run([tmp_path / "run"])
+
+
+def test_export_refuses_a_run_trained_on_other_data(tmp_path, tiny_run, tiny_split):
+    run = shutil.copytree(tiny_run, tmp_path / "other_data")
+    sums = json.loads((run / "data_checksums.json").read_text())
+    sums["train_images"] = "0" * 64
+    (run / "data_checksums.json").write_text(json.dumps(sums))
+    with pytest.raises(RunError, match=r"other_data was trained on other data"):
+        export_run(load_run(run), tiny_split, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_int8_loss_above_the_limit_stops_the_release(tmp_path):
+    with pytest.raises(QuantizationLossError, match=r"int8 loses 0.70 points.*limit 0.5.*models is unchanged"):
+        check_int8_loss(0.7, 0.5, tmp_path / ".models.staging", tmp_path / "models")
+    check_int8_loss(0.4, 0.5, tmp_path / ".models.staging", tmp_path / "models")  # within: no error
+
+
+def _info(labels=TINY_LABELS) -> ModelInfo:
+    return ModelInfo("flowerlite efficientnet_lite0", "0.0.1", "", labels, MEAN, STD)
+
+
+def test_verification_fails_loudly_when_a_file_disagrees_with_keras(tiny_release, tiny_split):
+    int8 = next(m for m in tiny_release.models if m.variant == "int8")
+    paths = [s.path for s in tiny_split.val]
+    wrong = np.roll(np.eye(3, dtype=np.float32)[[s.label for s in tiny_split.val]], 1, axis=1)  # every answer shifted
+    with pytest.raises(VerificationError, match=r"int8.tflite \(int8\) disagrees with its Keras model on 12 val images: "
+                                                r"top-1 agreement 0.0% < 95.0%"):
+        verify_model(int8.path, "int8", wrong, paths, _info())
+
+
+def test_verification_fails_when_the_metadata_does_not_round_trip(tiny_release, tiny_split):
+    f32 = next(m for m in tiny_release.models if m.variant == "float32")
+    other = ("a", "b", "c")
+    with pytest.raises(VerificationError, match=r"metadata does not round-trip: labels differ"):
+        verify_model(f32.path, "float32", np.zeros((0, 3)), [], _info(other))
+
+
+def test_uint8_input_quantisation_other_than_the_normalisation_is_refused(tmp_path):
+    from training.export.release import _check_input_quantization
+
+    exported = ExportedModel(tmp_path / "m.tflite", "int8", 1, "0", "uint8", "uint8", (0.01, 120), (1 / 256, 0), 0.0)
+    with pytest.raises(VerificationError, match=r"scale=0.01, zero_point=120.*--calibration-images"):
+        _check_input_quantization(exported, _info())
