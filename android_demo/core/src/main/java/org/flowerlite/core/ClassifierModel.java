@@ -48,9 +48,10 @@ public final class ClassifierModel {
         }
         TensorSpec input = model.inputs().get(0);
         int[] shape = input.shape();
-        if (shape.length != 4 || shape[0] != 1 || shape[3] != 3 || shape[1] <= 0 || shape[2] <= 0) {
+        if (shape.length != 4 || shape[0] != 1 || (shape[3] != 3 && shape[3] != 1) || shape[1] <= 0
+                || shape[2] <= 0) {
             throw new InvalidModelException(source + ": input tensor '" + input.name() + "' has shape "
-                    + Arrays.toString(shape) + "; expected an RGB image [1, height, width, 3]");
+                    + Arrays.toString(shape) + "; expected an image [1, height, width, 3 (RGB) or 1 (grey)]");
         }
         if (input.type() != TensorType.FLOAT32 && !input.isQuantized()) {
             throw new InvalidModelException(source + ": input tensor '" + input.name() + "' is "
@@ -71,8 +72,8 @@ public final class ClassifierModel {
                     + " them with flowerlite.metadata.write_metadata");
         }
         ModelMetadata metadata = ModelMetadata.parse(buffer, source);
-        float[] mean = perChannel(metadata.mean(), "mean", source);
-        float[] std = perChannel(metadata.std(), "std", source);
+        float[] mean = perChannel(metadata.mean(), shape[3], "mean", source);
+        float[] std = perChannel(metadata.std(), shape[3], "std", source);
         for (float s : std) {
             if (!(s > 0f)) {
                 throw new MetadataException(source + ": NormalizationOptions.std must be positive; received "
@@ -87,19 +88,21 @@ public final class ClassifierModel {
         return new ClassifierModel(model, metadata, labels, mean, std);
     }
 
-    private static float[] perChannel(float[] values, String what, String source) {
+    private static float[] perChannel(float[] values, int channels, String what, String source) {
         if (values == null || values.length == 0) {
             throw new MetadataException(source + ": the input tensor's metadata has no NormalizationOptions "
                     + what + "; write mean and std with flowerlite.metadata.write_metadata");
         }
         if (values.length == 1) {
-            return new float[] {values[0], values[0], values[0]};
+            float[] out = new float[channels];
+            Arrays.fill(out, values[0]);
+            return out;
         }
-        if (values.length == 3) {
+        if (values.length == channels) {
             return values.clone();
         }
         throw new MetadataException(source + ": NormalizationOptions." + what + " has " + values.length
-                + " values; expected 1 or 3");
+                + " values; the input has " + channels + " channels, so expected 1 or " + channels);
     }
 
     private static List<String> labels(TfliteModel model, ModelMetadata metadata, String source) {
@@ -159,12 +162,17 @@ public final class ClassifierModel {
         return labels;
     }
 
-    /** Per-channel (R, G, B) normalisation mean, broadcast from the metadata. */
+    /** Colour channels of the input: 3 (RGB) or 1 (grey, Pillow's "L" luminance). */
+    public int channels() {
+        return input.shape()[3];
+    }
+
+    /** Per-channel normalisation mean (R, G, B, or the one grey channel), broadcast from the metadata. */
     public float[] mean() {
         return mean.clone();
     }
 
-    /** Per-channel (R, G, B) normalisation std, broadcast from the metadata. */
+    /** Per-channel normalisation std, broadcast from the metadata like {@link #mean()}. */
     public float[] std() {
         return std.clone();
     }

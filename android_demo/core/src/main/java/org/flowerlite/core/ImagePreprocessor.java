@@ -5,8 +5,9 @@ package org.flowerlite.core;
  * does: composite transparent pixels over white; resize so the shorter side is
  * {@code round(size / CROP_FRACTION)} and the longer {@code max(that, round(long * that / short))}
  * with Pillow's antialiased bilinear filter; crop the centred {@code size x size} square at offset
- * {@code (side - size) / 2}; compute {@code (pixel - mean) / std} in float32 and, for an integer
- * input, {@code round(x / scale + zero_point)} clipped to the type's range.
+ * {@code (side - size) / 2}; for a one-channel input take Pillow's "L" luminance; compute
+ * {@code (pixel - mean) / std} in float32 and, for an integer input, {@code round(x / scale + zero_point)}
+ * clipped to the type's range.
  */
 public final class ImagePreprocessor {
     /** Fraction of the resized image kept by the centre crop (the SDK's CROP_FRACTION). */
@@ -15,6 +16,7 @@ public final class ImagePreprocessor {
     private final TensorSpec input;
     private final int width;
     private final int height;
+    private final int channels;
     private final float[] mean;
     private final float[] std;
 
@@ -23,6 +25,10 @@ public final class ImagePreprocessor {
         this.input = input;
         this.height = shape[1];
         this.width = shape[2];
+        this.channels = shape[3];
+        if (mean.length != channels || std.length != channels) {
+            throw new IllegalArgumentException("need " + channels + " mean and std values for input " + input);
+        }
         this.mean = mean.clone();
         this.std = std.clone();
     }
@@ -109,13 +115,22 @@ public final class ImagePreprocessor {
             throw new InvalidImageException("expected " + width + "x" + height + " cropped pixels, received "
                     + cropped.length);
         }
-        float[] normalized = new float[cropped.length * 3];
+        float[] normalized = new float[cropped.length * channels];
         for (int i = 0; i < cropped.length; i++) {
             int p = cropped[i];
+            int r = (p >> 16) & 0xFF;
+            int g = (p >> 8) & 0xFF;
+            int b = p & 0xFF;
             // float arithmetic on purpose: numpy computes (x - mean) / std in float32.
-            normalized[3 * i] = (((p >> 16) & 0xFF) - mean[0]) / std[0];
-            normalized[3 * i + 1] = (((p >> 8) & 0xFF) - mean[1]) / std[1];
-            normalized[3 * i + 2] = ((p & 0xFF) - mean[2]) / std[2];
+            if (channels == 1) {
+                // Pillow's convert("L"): ITU-R 601-2 luma in 16-bit fixed point, rounded.
+                int luma = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+                normalized[i] = (luma - mean[0]) / std[0];
+            } else {
+                normalized[3 * i] = (r - mean[0]) / std[0];
+                normalized[3 * i + 1] = (g - mean[1]) / std[1];
+                normalized[3 * i + 2] = (b - mean[2]) / std[2];
+            }
         }
         if (input.type() == TensorType.FLOAT32) {
             return new InputTensor(input, normalized, null);

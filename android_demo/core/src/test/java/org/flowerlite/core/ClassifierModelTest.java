@@ -71,6 +71,24 @@ public class ClassifierModelTest {
     }
 
     @Test
+    public void aOneChannelInputIsAGreyImageWithOneNormalisationValue() {
+        TestModels m = new TestModels();
+        m.inputShape = new int[] {1, 4, 4, 1};
+        ClassifierModel model = ClassifierModel.fromBytes(m.build(), "test.tflite");
+        assertEquals(1, model.channels());
+        assertArrayEquals(new float[] {127f}, model.mean(), 0f);
+    }
+
+    @Test
+    public void threeNormalisationValuesForAGreyInputAreRejected() {
+        TestModels m = new TestModels();
+        m.inputShape = new int[] {1, 4, 4, 1};
+        m.mean = new float[] {1f, 2f, 3f};
+        m.std = new float[] {1f, 1f, 1f};
+        assertMessage(failure(m.build()), MetadataException.class, "has 3 values; the input has 1 channels");
+    }
+
+    @Test
     public void aDeflatedLabelFileIsUnpacked() {
         TestModels m = new TestModels();
         m.deflateLabels = true;
@@ -117,8 +135,8 @@ public class ClassifierModelTest {
     @Test
     public void aNonImageInputShapeIsRejectedWithTheShape() {
         TestModels m = new TestModels();
-        m.inputShape = new int[] {1, 4, 4, 1};
-        assertMessage(failure(m.build()), InvalidModelException.class, "has shape [1, 4, 4, 1]");
+        m.inputShape = new int[] {1, 4, 4, 2};
+        assertMessage(failure(m.build()), InvalidModelException.class, "has shape [1, 4, 4, 2]");
     }
 
     @Test

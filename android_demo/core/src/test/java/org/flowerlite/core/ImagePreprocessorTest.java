@@ -57,6 +57,15 @@ public class ImagePreprocessorTest {
     }
 
     @Test
+    public void aGreyInputUsesPillowsLuminanceOfTheCroppedPixels() {
+        TensorSpec grey = new TensorSpec("image", new int[] {1, 1, 3, 1}, TensorType.FLOAT32, 0f, 0);
+        InputTensor t = new ImagePreprocessor(grey, new float[] {0f}, new float[] {1f})
+                .fromCropped(new int[] {0xFFFF0000, 0xFF00FF00, 0xFF0000FF});
+        // PIL.Image.convert("L") of pure red, green and blue.
+        assertArrayEquals(new float[] {76f, 150f, 29f}, t.normalized(), 0f);
+    }
+
+    @Test
     public void uint8InputsAreQuantisedWithTheInputTensorsScaleAndZeroPoint() {
         // EfficientNet-Lite style: (x - 127) / 128, then an int8 converter's uint8 input scale 1/128, zp 127.
         TensorSpec spec = new TensorSpec("image", new int[] {1, 1, 2, 3}, TensorType.UINT8, 1f / 128f, 127);

@@ -1,0 +1,173 @@
+"""The Android demo's JVM core, checked on this machine without an Android SDK.
+
+* its JUnit 4 tests (compiled and run by ``android_demo/core/run_tests.sh`` with javac);
+* parity with the Python SDK: the same PNG images through the JVM core (its ``ParityCli``, which
+  prints JSON) and through ``flowerlite.Classifier.preprocess`` give input tensors within one
+  quantisation step, and the JVM core reads the same labels, normalisation and input tensor as
+  ``flowerlite.metadata.read_metadata`` and the interpreter do, on the SDK's fixture models and on
+  the released ``models/*.tflite`` when they exist.
+
+Needs a JDK (``apt-get install -y default-jdk-headless junit4``); skipped with that reason when
+there is none, except under CI (``CI`` set), where a missing JDK or JUnit is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "android_demo" / "core"
+RUN_TESTS = CORE / "run_tests.sh"
+MODEL_DIRS = (ROOT / "sdk" / "tests" / "fixtures", ROOT / "models")
+IN_CI = bool(os.environ.get("CI"))
+INSTALL_HINT = "install a JDK and JUnit 4: apt-get install -y default-jdk-headless junit4"
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must install it: scripts/test.sh does)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def jvm_core(tmp_path_factory):
+    """Compiles the core, CLI and tests once (and runs JUnit when available); returns the build."""
+    _require(shutil.which("javac") is not None and shutil.which("java") is not None,
+             f"javac/java not found; {INSTALL_HINT}")
+    build = tmp_path_factory.mktemp("jvm-core")
+    env = dict(os.environ, FLOWERLITE_CORE_BUILD=str(build))
+    has_junit = Path(os.environ.get("JUNIT_JAR", "/usr/share/java/junit4.jar")).is_file()
+    args = ["bash", str(RUN_TESTS)] + ([] if has_junit else ["--compile-only"])
+    run = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    return {"build": build, "junit": has_junit, "run": run}
+
+
+def test_the_jvm_cores_junit_tests_pass(jvm_core):
+    _require(jvm_core["junit"], f"/usr/share/java/junit4.jar not found; {INSTALL_HINT}")
+    run = jvm_core["run"]
+    assert run.returncode == 0, f"JUnit failed:\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}"
+    assert "OK (" in run.stdout and "tests)" in run.stdout, run.stdout[-2000:]
+
+
+def _cli(jvm_core, *args: os.PathLike | str) -> subprocess.CompletedProcess:
+    run = jvm_core["run"]
+    assert run.returncode == 0, f"the JVM core did not build:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    build = jvm_core["build"]
+    classpath = os.pathsep.join([str(build / "main"), str(build / "cli")])
+    return subprocess.run(
+        ["java", "-cp", classpath, "org.flowerlite.core.cli.ParityCli", *map(str, args)],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def _models() -> list[Path]:
+    return sorted(p for d in MODEL_DIRS if d.is_dir() for p in d.glob("*.tflite"))
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> list[Path]:
+    """Synthetic PNGs of several sizes and aspect ratios, one with transparency."""
+    from PIL import Image
+
+    out = tmp_path_factory.mktemp("parity-images")
+    rng = np.random.default_rng(20260)
+    paths = []
+    # landscape, portrait, tiny (upscaled), square, very wide, very tall (Pillow's vertical-first
+    # pass), camera-sized.
+    for w, h in [(70, 50), (50, 70), (9, 7), (256, 256), (401, 97), (97, 401), (640, 480)]:
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        smooth = np.stack([255 * x / max(w - 1, 1), 255 * y / max(h - 1, 1),
+                           127 + 120 * np.sin((x + 2 * y) / 9.0)], axis=-1)
+        pixels = np.clip(smooth + rng.normal(0, 25, smooth.shape), 0, 255).astype(np.uint8)
+        path = out / f"synthetic-{w}x{h}.png"
+        Image.fromarray(pixels, "RGB").save(path)
+        paths.append(path)
+    rgba = rng.integers(0, 256, (45, 60, 4), dtype=np.uint8)
+    rgba[:10, :, 3] = 0  # fully transparent band
+    rgba[10:20, :, 3] = 255
+    path = out / "synthetic-rgba-60x45.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("model", _models() or [None], ids=lambda p: p.name if p else "no-models")
+def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(model, jvm_core, images):
+    if model is None:
+        pytest.skip("no .tflite in sdk/tests/fixtures or models/ yet: nothing to compare")
+    from flowerlite import Classifier, FlowerliteError
+    from flowerlite.metadata import read_metadata
+
+    result = _cli(jvm_core, model, *images)
+    try:
+        clf = Classifier(model)
+    except FlowerliteError as exc:
+        # What the SDK cannot run as an image classifier, the JVM core refuses too, with the path.
+        assert result.returncode == 2, f"the JVM core accepted {model.name}; the SDK said: {exc}"
+        assert result.stderr.startswith(("InvalidModelException: ", "MetadataException: ")), result.stderr
+        assert str(model) in result.stderr
+        return
+    meta = read_metadata(model)
+    if meta is None or not meta.labels or meta.mean is None:
+        # The app takes labels and normalisation from metadata only, so it must refuse such a model
+        # (the SDK may still run it with defaults or a separate labels file).
+        clf.close()
+        assert result.returncode == 2, result.stdout[:500]
+        assert result.stderr.startswith("MetadataException: "), result.stderr
+        assert str(model) in result.stderr and "write_metadata" in result.stderr, result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    java = json.loads(result.stdout)
+    jm = java["model"]
+
+    assert jm["labels"] == list(meta.labels)
+    assert np.array_equal(np.float32(jm["mean"]), np.float32(meta.mean))
+    assert np.array_equal(np.float32(jm["std"]), np.float32(meta.std))
+    assert (jm["name"] or "", jm["version"] or "") == (meta.name, meta.version)
+
+    with clf:
+        info = clf.info
+        assert tuple(jm["input"]["shape"]) == info.input_shape
+        assert jm["input"]["dtype"] == info.input_dtype
+        assert np.float32(jm["input"]["scale"]) == np.float32(info.input_scale)
+        assert jm["input"]["zero_point"] == info.input_zero_point
+        assert tuple(jm["output"]["shape"]) == info.output_shape
+        assert jm["output"]["dtype"] == info.output_dtype
+        assert np.float32(jm["output"]["scale"]) == np.float32(info.output_scale)
+        assert jm["output"]["zero_point"] == info.output_zero_point
+
+        if info.input_dtype == "float32":
+            step = 1.0 / min(info.std)  # one 8-bit pixel level, normalised
+        else:
+            step = 1.0
+        identical = total = 0
+        for image, jimage in zip(images, java["images"]):
+            sdk = clf.preprocess(image)[0].astype(np.float64)
+            # Float.toString prints the shortest decimal naming the float32: parse it back as float32.
+            jvm = np.asarray(jimage["values"], np.float32).astype(np.float64).reshape(sdk.shape)
+            diff = np.abs(sdk - jvm)
+            assert diff.max() <= step + 1e-6, (
+                f"{image.name}: JVM and SDK input tensors differ by up to {diff.max()} "
+                f"(allowed: one step = {step}) at {np.unravel_index(diff.argmax(), diff.shape)}"
+            )
+            identical += int((diff <= 1e-6).sum())
+            total += diff.size
+        # Both run Pillow's resize arithmetic, so nearly every value is identical, not merely close
+        # (all of them with Pillow >= 13, whose pass order the JVM core follows).
+        assert identical / total >= 0.99, f"only {identical}/{total} values identical"
+
+
+def test_the_jvm_core_refuses_a_file_that_is_not_a_model_with_its_path(jvm_core, tmp_path):
+    bogus = tmp_path / "not-a-model.tflite"
+    bogus.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    result = _cli(jvm_core, bogus)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"InvalidModelException: {bogus}: not a TFLite model"), result.stderr
