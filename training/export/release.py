@@ -197,11 +197,17 @@ def export_run(
         quantization = (QuantizationConfig.for_int8(calibration, per_channel=options.per_channel) if variant == "int8"
                         else QuantizationConfig(variant))
         exported = export_model(model, out_dir / model_file_name(run.config.backbone, variant), quantization, info)
-        _check_input_quantization(exported, info)
+        try:
+            _check_input_quantization(exported, info)
+            check = verify_model(exported.path, variant, keras_probs, check_paths, info,
+                                 options.tolerances.get(variant) or TOLERANCES[variant])
+        except VerificationError as exc:
+            # Keep the rejected file for inspection, under a name no model glob picks up.
+            rejected = exported.path.with_name(exported.path.name + ".rejected")
+            os.replace(exported.path, rejected)
+            raise VerificationError(f"{exc} (kept as {rejected})") from None
         if variant == "int8":
             input_quantization = exported.input_quantization
-        check = verify_model(exported.path, variant, keras_probs, check_paths, info,
-                             options.tolerances.get(variant) or TOLERANCES[variant])
         print(f"[export] {exported.path.name}: {exported.size_bytes / 1e6:.2f} MB, {check.summary()}", flush=True)
         models.append(exported)
         checks.append(check)

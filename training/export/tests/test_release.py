@@ -128,3 +128,13 @@ def test_uint8_input_quantisation_other_than_the_normalisation_is_refused(tmp_pa
     exported = ExportedModel(tmp_path / "m.tflite", "int8", 1, "0", "uint8", "uint8", (0.01, 120), (1 / 256, 0), 0.0)
     with pytest.raises(VerificationError, match=r"scale=0.01, zero_point=120.*--calibration-images"):
         _check_input_quantization(exported, _info())
+
+
+def test_a_file_beyond_tolerance_stops_the_export_and_is_set_aside(tmp_path, tiny_run, tiny_split):
+    from training.export.verify import Tolerance
+
+    impossible = {"float32": Tolerance(min_top1_agreement=1.01, max_mean_delta=1.0, max_delta=1.0)}
+    options = ExportOptions(variants=("float32",), verify_images=6, tolerances=impossible)
+    with pytest.raises(VerificationError, match=r"top-1 agreement 100.0% < 101.0%.*kept as .*float32.tflite.rejected"):
+        export_run(load_run(tiny_run), tiny_split, tmp_path / "out", options)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["flowerlite-efficientnet_lite0-float32.tflite.rejected"]

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Rebuild the released models in models/ with one command:
+#   1. train every candidate config (a finished run is resumed, i.e. skipped; an interrupted one continues),
+#   2. export the run with the best *val* top-1 to float32, float16 and int8 TFLite with metadata,
+#   3. verify every file through the flowerlite SDK against the Keras model, evaluate it on the
+#      6149 test images, check the int8 loss (<= 0.5 points), then swap models/ + MODEL_CARD.md + SHA256SUMS.
+#
+#   bash scripts/release.sh [--data-dir DIR] [--skip-train] [CONFIG.toml ...] [-- extra `release` options]
+#
+# Defaults: every EfficientNet-Lite config; data from ../shared/oxford102 when present, else the
+# download cache. PYTHON selects the interpreter (default: python).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python}
+data_dir=""
+[ -d ../shared/oxford102 ] && data_dir=../shared/oxford102
+skip_train=0
+configs=()
+extra=()
+args=("$@")
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data-dir) data_dir=$2; shift 2 ;;
+    --skip-train) skip_train=1; shift ;;
+    --) shift; extra=("$@"); break ;;
+    -*) echo "release.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+    *) configs+=("$1"); shift ;;
+  esac
+done
+[ ${#configs[@]} -eq 0 ] && configs=(training/configs/efficientnet_lite0.toml training/configs/efficientnet_lite1.toml
+                                     training/configs/efficientnet_lite2.toml)
+data=()
+[ -n "$data_dir" ] && data=(--data-dir "$data_dir")
+
+runs=()
+for config in "${configs[@]}"; do
+  run="runs/$(basename "$config" .toml)"
+  if [ "$skip_train" = 0 ]; then
+    echo "== train $config -> $run"
+    "$PYTHON" -m training train --config "$config" --run-dir "$run" "${data[@]}"
+  fi
+  runs+=("$run")
+done
+echo "== release: best val of ${runs[*]} -> models/"
+"$PYTHON" -m training release --runs "${runs[@]}" --models-dir models "${data[@]}" \
+  --rebuild-command "bash scripts/release.sh${args[*]:+ ${args[*]}}" "${extra[@]}"
+echo "== done: models/ (check with: cd models && sha256sum -c SHA256SUMS)"
