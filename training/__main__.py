@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, help="override the config's seed")
     p.add_argument("--strategy", help="tf.distribute strategy: default, mirrored, multi_worker_mirrored")
     p.set_defaults(func=cmd_train)
-    from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate
+    from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate, card
 
     add_export_subcommands(sub)
     from training.explain.command import add_arguments as add_explain_arguments, run as run_explain

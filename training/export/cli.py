@@ -1,4 +1,4 @@
-"""The `export`, `release` and `evaluate` subcommands of `python -m training`."""
+"""The `export`, `release`, `evaluate` and `card` subcommands of `python -m training`."""
 
 from __future__ import annotations
 
@@ -90,6 +90,14 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_card(args) -> int:
+    from training.export.benchmark_card import apply_benchmark
+
+    card = apply_benchmark(args.models_dir, args.benchmark)
+    print(f"{card}: accuracy, size and latency now quoted from {args.benchmark}; SHA256SUMS refreshed")
+    return 0
+
+
 def _export_arguments(p: argparse.ArgumentParser, default_variants: str) -> None:
     p.add_argument("--data-dir", help="dataset folder the run was trained on (default: the download cache)")
     p.add_argument("--variants", type=_variants, default=_variants(default_variants),
@@ -129,3 +137,8 @@ def add_subcommands(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also write the results to this JSON file")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("card", help="quote a benchmark harness result in models/MODEL_CARD.md (accuracy, size, latency)")
+    p.add_argument("--benchmark", required=True, help="benchmark.json written by `python -m benchmarks run` on models/")
+    p.add_argument("--models-dir", default="models", help="release folder (default models)")
+    p.set_defaults(func=cmd_card)

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["FileEntry", "AccuracyRow", "ModelCard", "render_model_card", "write_model_card"]
+__all__ = ["FileEntry", "AccuracyRow", "ModelCard", "render_model_card", "write_model_card", "replace_accuracy_section",
+           "ACCURACY_START", "ACCURACY_END"]
+
+# The accuracy section sits between these markers so that the benchmark harness's figures can
+# replace the export's own later (`python -m training card --benchmark ...`).
+ACCURACY_START = "<!-- accuracy:start -->"
+ACCURACY_END = "<!-- accuracy:end -->"
 
 DATASET_NOTE = (
     "The Oxford 102 Category Flower dataset (Nilsback and Zisserman, ICVGIP 2008; Visual Geometry "
@@ -130,7 +136,7 @@ def render_model_card(card: ModelCard) -> str:
               "Each file was loaded with `flowerlite.Classifier` and compared with the Keras model on a seeded "
               "sample of validation images; its metadata was read back (labels, mean/std).", ""]
     lines += [f"- `{f.name}`: {f.verification}" for f in card.files if f.verification]
-    lines += ["", *_accuracy_section(card)]
+    lines += ["", ACCURACY_START, *_accuracy_section(card), ACCURACY_END, ""]
     lines += ["## Quantisation (int8)", "", card.calibration, ""]
     if card.notes:
         lines += ["## Notes", "", *[f"- {n}" for n in card.notes], ""]
@@ -162,3 +168,15 @@ def write_model_card(card: ModelCard, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(render_model_card(card))
     return path
+
+
+def replace_accuracy_section(card_text: str, section: str) -> str:
+    """The card with the text between the accuracy markers replaced by `section`.
+
+    Raises:
+        ValueError: if the card has no accuracy markers (it was not written by this module).
+    """
+    start, end = card_text.find(ACCURACY_START), card_text.find(ACCURACY_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the card has no {ACCURACY_START} ... {ACCURACY_END} section: re-export it")
+    return card_text[: start + len(ACCURACY_START)] + "\n" + section.strip("\n") + "\n" + card_text[end:]
