@@ -1,0 +1,39 @@
+"""Markdown table of finished runs: `python -m training.report runs/efficientnet_lite*`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+__all__ = ["results_table"]
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def results_table(run_dirs: list[Path]) -> str:
+    """One row per run directory that has a metrics.json: accuracies after each phase and wall time."""
+    rows = [
+        "| run | backbone | input | phase 1 val | phase 1 test | phase 2 val | phase 2 test | best epoch | phase 1 time | phase 2 time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in run_dirs:
+        metrics_path = run / "metrics.json"
+        if not metrics_path.exists():
+            continue
+        m = json.loads(metrics_path.read_text())
+        cfg = tomllib.loads((run / "config.toml").read_text())
+        size = cfg.get("image_size") or "native"
+        rows.append(
+            f"| {run.name} | {cfg['backbone']} | {size} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
+            f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {m['best_epoch']} | "
+            f"{m['phase1_seconds'] / 60:.1f} min | {m['phase2_seconds'] / 60:.1f} min |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(results_table([Path(p) for p in sys.argv[1:]]), end="")
