@@ -67,3 +67,4 @@ def weights_cache_dir() -> Path:
 
 # Registration of the built-in backbones happens on import of these modules.
 from training.backbones import lite as _lite  # noqa: E402,F401
+from training.backbones import keras_apps as _keras_apps  # noqa: E402,F401

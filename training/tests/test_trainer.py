@@ -1,0 +1,117 @@
+"""End-to-end training on tiny synthetic data: run directory, resume, tf.distribute."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from training.config import config_from_dict, load_config
+from training.data.folder import load_folder_split
+from training.data.oxford102 import data_checksums
+
+keras = pytest.importorskip("keras")
+
+
+def _tiny_config(backbone: str, size: int, name: str | None = None):
+    return config_from_dict({
+        "name": name or f"tiny_{backbone}",
+        "backbone": backbone,
+        "image_size": size,
+        "weights": "none",
+        "seed": 3,
+        "data": {"dataset": "folder", "val_fraction": 0.34, "test_fraction": 0.17},
+        "phase1": {"epochs": 1, "views": 1, "batch_size": 8},
+        "phase2": {"epochs": 1, "warmup_epochs": 1, "batch_size": 8, "patience": 1},
+    })
+
+
+def _rows(path):
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("backbone, size", [("efficientnet_lite0", 32), ("resnet50", 32), ("vgg16", 32), ("inception_v3", 75)])
+def test_a_tiny_run_writes_a_complete_run_directory(backbone, size, flower_folder, tmp_path):
+    from training.trainer import train
+
+    config = _tiny_config(backbone, size)
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    run_dir = tmp_path / "run"
+
+    result = train(config, split, run_dir)
+
+    assert load_config(run_dir / "config.toml") == config
+    assert json.loads((run_dir / "data_checksums.json").read_text()) == data_checksums(split)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics == {k: getattr(result, k) for k in metrics}
+    for key in ("phase1_val", "phase1_test", "phase2_val", "phase2_test"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert len(_rows(run_dir / "history_phase1.csv")) == 1
+    assert "val_accuracy" in _rows(run_dir / "history_phase2.csv")[0]
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["phase1_done"] and state["phase2_done"]
+
+    model = keras.saving.load_model(run_dir / "model.keras", compile=False)
+    assert tuple(model.input.shape) == (None, size, size, 3)
+    probs = np.asarray(model(np.zeros((2, size, size, 3), np.float32), training=False))
+    assert probs.shape == (2, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_run_interrupted_after_phase_1_resumes_without_redoing_it(flower_folder, tmp_path, monkeypatch):
+    from training import trainer
+
+    config = _tiny_config("vgg16", 32, name="tiny_resume")
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    run_dir = tmp_path / "run"
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "_unfreeze_top", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, split, run_dir)
+    state = json.loads((run_dir / "state.json").read_text())
+    assert state["phase1_done"] and "phase2_done" not in state
+    head_before = (run_dir / "phase1_head.weights.h5").read_bytes()
+    history_before = (run_dir / "history_phase1.csv").read_text()
+    monkeypatch.undo()
+
+    def no_phase1(*args, **kwargs):
+        raise AssertionError("phase 1 ran again on resume")
+
+    monkeypatch.setattr(trainer, "_extract_features", no_phase1)
+    result = trainer.train(config, split, run_dir)
+
+    assert result.phase1_val == state["phase1_val"]
+    assert (run_dir / "phase1_head.weights.h5").read_bytes() == head_before
+    assert (run_dir / "history_phase1.csv").read_text() == history_before
+    assert json.loads((run_dir / "state.json").read_text())["phase2_done"]
+    assert (run_dir / "model.keras").exists()
+
+
+def test_a_run_under_a_tf_distribute_strategy_trains_in_its_scope(flower_folder, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from training import trainer
+
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    built = []
+    original = trainer.build_classifier
+
+    def spy(*args, **kwargs):
+        built.append(tf.distribute.get_strategy())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "build_classifier", spy)
+    config = _tiny_config("vgg16", 32, name="tiny_distributed")
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+
+    result = trainer.train(config, split, tmp_path / "run", strategy=strategy)
+
+    assert built == [strategy]
+    assert 0.0 <= result.phase2_val <= 1.0
+    assert keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False).output.shape[-1] == 3
