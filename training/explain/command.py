@@ -26,6 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--num-features", type=int, default=5, help="LIME superpixels shown (default 5)")
     p.add_argument("--seed", type=int, default=0, help="LIME seed and grid selection seed (default 0)")
     p.add_argument("--no-lime", action="store_true", help="skip LIME (Grad-CAM and top-5 only)")
+    p.add_argument("--cam", action="store_true",
+                   help="add a forward-only CAM from a TFLite twin of --keras (int8 like the deployed file, "
+                        "calibrated as the release is: stratified train images of --data-dir, seed 0)")
+    p.add_argument("--calibration-images", type=int, default=400, help="int8 twin calibration images (default 400, as the release)")
 
 
 def _open_classifier(path: str):
@@ -79,15 +83,53 @@ def pick_grid_samples(data_dir: str, explainer, count: int, seed: int) -> list[t
     return correct + wrong
 
 
-def _labelled_test_images(data_dir: str) -> list[tuple[Path, str]]:
+def _labelled_test_images(data_dir: str, subset: str = "test") -> list[tuple[Path, str]]:
+    """(path, true label) of an Oxford 102 subset, or of every image of a root/<class>/*.jpg folder."""
     from training.data.folder import list_class_images
     from training.data.oxford102 import load_split
 
     root = Path(data_dir)
     if (root / "imagelabels.mat").exists():
         split = load_split(root)
-        return [(s.path, split.class_names[s.label]) for s in split.test]
+        return [(s.path, split.class_names[s.label]) for s in split.subset(subset)]
     return [(path, name) for name, paths in list_class_images(root).items() for path in paths]
+
+
+def build_cam_twin(args, keras_model, layer: str, mean, std, classifier):
+    """Build, convert and open the CAM twin of the Keras model, of the deployed file's kind (int8 or float)."""
+    from training.explain.cam_tflite import TfliteCam, build_cam_model, export_cam_tflite
+    from training.explain.gradcam import normalise
+
+    cam_model = build_cam_model(keras_model, layer)
+    calibration = None
+    if classifier.info.input_dtype in ("uint8", "int8"):
+        size = int(keras_model.input_shape[1])
+        calibration = normalise(_calibration_crops(args, size), mean, std)
+    path = Path(args.out) / f"{Path(args.model).stem}.cam-twin.tflite"
+    print(f"[explain] converting the CAM twin ({'int8, ' + str(len(calibration)) + ' calibration images' if calibration is not None else 'float32'}) -> {path}", flush=True)
+    export_cam_tflite(cam_model, path, calibration)
+    return TfliteCam(path, mean, std)
+
+
+def _calibration_crops(args, size: int) -> np.ndarray:
+    from training.export.calibration import load_crops, stratified_sample
+    from training.data.oxford102 import Sample
+
+    if args.data_dir:
+        if (Path(args.data_dir) / "imagelabels.mat").exists():
+            from training.data.oxford102 import load_split
+
+            samples = load_split(args.data_dir).train  # the release calibrates on train images, seed 0
+        else:
+            names = {}
+            samples = [Sample(p, names.setdefault(label, len(names))) for p, label in _labelled_test_images(args.data_dir)]
+        paths = [s.path for s in stratified_sample(samples, args.calibration_images, 0)]
+    else:
+        print("[explain] no --data-dir: the int8 twin is calibrated on the explained images only", flush=True)
+        paths = list(args.images)
+    if not paths:
+        raise ExplainError("The int8 CAM twin needs calibration images: pass --data-dir")
+    return load_crops(paths, size)
 
 
 def run(args) -> int:
@@ -108,19 +150,25 @@ def run(args) -> int:
     if args.keras:
         keras_model = load_classifier(args.keras)
         layer, mean, std = keras_contract(args.keras, args.layer, classifier)
+    cam = None
+    if args.cam:
+        if keras_model is None:
+            raise ExplainError("--cam needs --keras: the CAM twin is converted from the run's Keras model")
+        cam = build_cam_twin(args, keras_model, layer, mean, std, classifier)
     lime_config = None
     if not args.no_lime:
         from training.explain.lime_explainer import LimeConfig
 
         lime_config = LimeConfig(num_samples=args.num_samples, seed=args.seed, num_features=args.num_features)
     explainer = ImageExplainer(classifier, keras_model=keras_model, layer=layer, mean=mean, std=std,
-                               lime_config=lime_config, model_path=args.model)
+                               lime_config=lime_config, cam=cam, model_path=args.model)
     out = Path(args.out)
     for image in args.images:
         exp = explainer.explain(image)
         path = write_panel(exp, out / f"{Path(image).stem}.png")
         label, score = exp.top5[0]
-        print(f"{image}: {label} ({score:.1%}) -> {path}", flush=True)
+        twin = f", CAM twin {exp.cam.probability:.1%}" if exp.cam is not None else ""
+        print(f"{image}: {label} ({score:.1%}{twin}) -> {path}", flush=True)
     if args.grid:
         chosen = pick_grid_samples(args.data_dir, explainer, args.grid, args.seed)
         exps = []

@@ -30,6 +30,7 @@ class Explanation:
     model_name: str
     runtime: str  # e.g. "TFLite int8"
     true_label: str | None = None
+    cam: object | None = None  # CamResult from the TFLite twin, when asked for
 
     def class_label(self, index: int) -> str:
         """The deployed model's label for class `index`."""
@@ -79,11 +80,11 @@ class ImageExplainer:
     """Explain images with a deployed classifier (SDK) and, optionally, its Keras model.
 
     `keras_model`, `layer`, `mean` and `std` enable Grad-CAM; `lime_config` (a `LimeConfig`)
-    enables LIME.
+    enables LIME; `cam` (a `TfliteCam` twin) adds the forward-only class activation map.
     """
 
     def __init__(self, classifier, *, keras_model=None, layer: str | None = None, mean=None, std=None,
-                 lime_config=None, model_path: str | Path = ""):
+                 lime_config=None, cam=None, model_path: str | Path = ""):
         self.classifier = classifier
         self.facts = model_facts(classifier, model_path)
         self.grad_cam = None
@@ -95,14 +96,20 @@ class ImageExplainer:
                 raise ExplainError(
                     f"The Keras model has {keras_model.output_shape[-1]} classes, the TFLite model "
                     f"{len(self.facts.labels)} labels: are they from the same run?")
+        self.keras_size = tuple(keras_model.input_shape[1:3]) if keras_model is not None else None
         self.mean, self.std = mean, std
         self.lime_config = lime_config
+        self.cam = cam
 
     def crop(self, image) -> np.ndarray:
         """An image (path, PIL image or uint8 array) resized and centre-cropped as the model sees it."""
+        return self._crop_to(image, self.facts.input_size)
+
+    @staticmethod
+    def _crop_to(image, size: tuple[int, int]) -> np.ndarray:
         from flowerlite.preprocessing import load_image, resize_and_crop
 
-        return np.asarray(resize_and_crop(load_image(image), self.facts.input_size), dtype=np.uint8)
+        return np.asarray(resize_and_crop(load_image(image), size), dtype=np.uint8)
 
     def predict(self, crops: np.ndarray) -> np.ndarray:
         """Deployed-model probabilities for a batch of crops (N, H, W, 3)."""
@@ -115,10 +122,12 @@ class ImageExplainer:
         order = np.argsort(probs)[::-1][:5]
         top5 = [(self.facts.labels[i], float(probs[i])) for i in order]
         target = int(order[0])
-        cam = None
+        # The Keras model (and its TFLite twin) may take another size than the deployed file.
+        keras_crop = crop if self.keras_size in (None, crop.shape[:2]) else self._crop_to(image, self.keras_size)
+        grad = None
         if self.grad_cam is not None:
-            keras_crop = crop if crop.shape[:2] == self.grad_cam.input_size else self.crop_for_keras(image)
-            cam = self.grad_cam.explain(normalise(keras_crop, self.mean, self.std), class_index=target)
+            grad = self.grad_cam.explain(normalise(keras_crop, self.mean, self.std), class_index=target)
+        cam = self.cam.explain(keras_crop, class_index=target) if self.cam is not None else None
         lime = None
         if self.lime_config is not None:
             from training.explain.lime_explainer import explain_with_lime
@@ -126,12 +135,6 @@ class ImageExplainer:
             lime = explain_with_lime(self.classifier, crop, self.lime_config, class_index=target)
         return Explanation(
             name=name or (Path(image).name if isinstance(image, (str, Path)) else "image"),
-            image=crop, labels=self.facts.labels, top5=top5, grad_cam=cam, lime=lime,
-            model_name=self.facts.name, runtime=self.facts.runtime, true_label=true_label,
+            image=crop, labels=self.facts.labels, top5=top5, grad_cam=grad, lime=lime,
+            model_name=self.facts.name, runtime=self.facts.runtime, true_label=true_label, cam=cam,
         )
-
-    def crop_for_keras(self, image) -> np.ndarray:
-        """The same image cropped to the Keras model's input size (when it differs from the TFLite one)."""
-        from flowerlite.preprocessing import load_image, resize_and_crop
-
-        return np.asarray(resize_and_crop(load_image(image), self.grad_cam.input_size), dtype=np.uint8)

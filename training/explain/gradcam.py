@@ -62,6 +62,8 @@ def load_classifier(model_path: str | Path):
     """Load a run's model.keras (normalised float image -> softmax) for inference."""
     import keras
 
+    import training.backbones.registry  # noqa: F401  (registers any custom layers the backbones use)
+
     path = Path(model_path)
     if not path.exists():
         raise ExplainError(f"Keras model not found: {path}. Train one with `python -m training train` (runs/<name>/model.keras)")

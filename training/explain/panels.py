@@ -56,10 +56,10 @@ def _verdict(exp: Explanation) -> tuple[str, str]:
     return f"{'correct' if ok else 'WRONG'}: {text}, true: {exp.true_label}", _CORRECT if ok else _WRONG
 
 
-def _draw_row(fig, axes, exp: Explanation, with_titles: bool = True) -> None:
-    """Four panes for one explanation: input, Grad-CAM, LIME, top-5 scores."""
-    ax_in, ax_cam, ax_lime, ax_top = axes
-    for ax in (ax_in, ax_cam, ax_lime):
+def _draw_row(axes, exp: Explanation) -> None:
+    """The panes of one explanation: input, Grad-CAM, [CAM of the TFLite twin,] LIME, top-5 scores."""
+    ax_in, ax_cam, *ax_twin, ax_lime, ax_top = axes
+    for ax in (ax_in, ax_cam, *ax_twin, ax_lime):
         ax.set_xticks([])
         ax.set_yticks([])
     verdict, colour = _verdict(exp)
@@ -75,6 +75,14 @@ def _draw_row(fig, axes, exp: Explanation, with_titles: bool = True) -> None:
     else:
         ax_cam.text(0.5, 0.5, "no Keras model given\n(--keras)", ha="center", va="center", fontsize=9)
         ax_cam.set_title("Grad-CAM", fontsize=9)
+
+    if ax_twin:
+        if exp.cam is not None:
+            ax_twin[0].imshow(overlay_heatmap(exp.image, exp.cam.heatmap))
+            ax_twin[0].set_title(f"CAM for '{_short(exp.class_label(exp.cam.class_index))}'\n"
+                                 f"{exp.cam.runtime}, forward only (red = more)", fontsize=9)
+        else:
+            ax_twin[0].set_title("CAM (no twin)", fontsize=9)
 
     if exp.lime is not None:
         lime = exp.lime
@@ -116,18 +124,19 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _figure(rows: int):
+def _figure(rows: int, with_cam: bool):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(17, 4.3 * rows), dpi=100)
-    axes = fig.subplots(rows, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.15]}, squeeze=False)
+    images = 4 if with_cam else 3
+    fig = Figure(figsize=(4.25 * (images + 1), 4.3 * rows), dpi=100)
+    axes = fig.subplots(rows, images + 1, gridspec_kw={"width_ratios": [1] * images + [1.15]}, squeeze=False)
     return fig, axes
 
 
 def write_panel(exp: Explanation, path: str | Path) -> Path:
-    """Write one explanation as a PNG panel: input, Grad-CAM overlay, LIME superpixels, top-5."""
-    fig, axes = _figure(1)
-    _draw_row(fig, axes[0], exp)
+    """Write one explanation as a PNG panel: input, Grad-CAM overlay, [twin CAM,] LIME superpixels, top-5."""
+    fig, axes = _figure(1, exp.cam is not None)
+    _draw_row(axes[0], exp)
     fig.suptitle(exp.model_name, fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return _save(fig, path)
@@ -135,9 +144,9 @@ def write_panel(exp: Explanation, path: str | Path) -> Path:
 
 def write_grid(explanations: Sequence[Explanation], path: str | Path, title: str = "") -> Path:
     """Write several explanations as one PNG, one row each (correct and wrong ones marked)."""
-    fig, axes = _figure(len(explanations))
+    fig, axes = _figure(len(explanations), any(e.cam is not None for e in explanations))
     for row, exp in zip(axes, explanations):
-        _draw_row(fig, row, exp)
+        _draw_row(row, exp)
     correct = sum(1 for e in explanations if e.true_label is not None and e.top5[0][0] == e.true_label)
     summary = f"{len(explanations)} images: {correct} correct, {len(explanations) - correct} wrong"
     fig.suptitle(f"{title}  ·  {summary}" if title else summary, fontsize=12)

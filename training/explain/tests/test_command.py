@@ -75,3 +75,26 @@ def test_explain_without_a_run_config_asks_for_the_layer(patch_tflite_int8, kera
     rc = main(["explain", str(image), "--model", str(patch_tflite_int8), "--keras", str(keras_path), "--no-lime"])
     assert rc == 2
     assert "No config.toml beside" in capsys.readouterr().err
+
+
+def test_explain_cam_adds_the_int8_twin_pane(patch_tflite_int8, keras_path, patch_data, tmp_path, capsys):
+    test = patch_data[1]
+    root = tmp_path / "flowers"
+    for i in range(6):
+        _save(test.images[i], root / synthetic.CLASS_NAMES[test.p_labels[i]] / f"{i}.png")
+    image = root / synthetic.CLASS_NAMES[test.p_labels[0]] / "0.png"
+    out = tmp_path / "out"
+    rc = main(["explain", str(image), "--model", str(patch_tflite_int8), "--keras", str(keras_path), "--layer",
+               synthetic.CAM_LAYER, "--out", str(out), "--cam", "--data-dir", str(root), "--no-lime"])
+    assert rc == 0
+    with Image.open(out / "0.png") as png:
+        assert png.size == (2125, 430)  # five panes
+    printed = capsys.readouterr().out
+    assert f"converting the CAM twin (int8, 6 calibration images) -> {out / 'patch_int8.cam-twin.tflite'}" in printed
+    assert (out / "patch_int8.cam-twin.tflite").stat().st_size > 0
+
+
+def test_explain_cam_needs_the_keras_model(patch_tflite_int8, patch_data, tmp_path, capsys):
+    image = _save(patch_data[1].images[0], tmp_path / "a.png")
+    assert main(["explain", str(image), "--model", str(patch_tflite_int8), "--cam"]) == 2
+    assert "--cam needs --keras" in capsys.readouterr().err
