@@ -106,3 +106,22 @@ def test_folder_checksums_change_when_a_class_is_renamed(flower_folder):
 
     assert after["class_names"] != before["class_names"]
     assert after["train_images"] != before["train_images"]
+
+
+def test_the_readme_folder_config_example_loads_and_splits(flower_folder):
+    import re
+    import tomllib
+
+    from training.config import config_from_dict
+    from training.tests.support import REPO
+
+    blocks = re.findall(r"```toml\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    example = next(b for b in blocks if 'dataset = "folder"' in b)
+    values = tomllib.loads(example)
+    values["data"]["dir"] = str(flower_folder)
+
+    config = config_from_dict(values)
+    split = load_dataset(config.data, seed=config.seed)
+
+    assert config.data.dataset == "folder" and split.class_names == ("daisy", "rose", "violet")
+    assert len(split.train) + len(split.val) + len(split.test) == 18 and len(split.test) == 3
