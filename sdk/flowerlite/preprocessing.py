@@ -245,11 +245,25 @@ def to_input_tensor(
     """
     if isinstance(image, Image.Image):
         image = image.convert("L") if channels == 1 else image.convert("RGB")
-        pixels = np.asarray(image, dtype=np.float32)
-    else:
-        pixels = np.asarray(image, dtype=np.float32)
+    pixels = np.asarray(image)
     if pixels.ndim == 2:
         pixels = pixels[..., None]
+    if pixels.dtype == np.uint8:
+        # 8-bit pixels take only 256 values: apply the rule to those once, then look every pixel up.
+        # Bit-identical to the arithmetic on the whole image, and ~10x faster on a 224x224 input (the
+        # element-wise float passes dominated the SDK's per-image overhead; see benchmarks/README.md).
+        levels = np.arange(256, dtype=np.float32)[:, None]
+        table = _normalise_and_quantise(levels, mean, std, dtype, scale, zero_point)
+        if table.shape[1] not in (1, pixels.shape[-1]):
+            raise ValueError(f"mean/std have {table.shape[1]} values for an image of {pixels.shape[-1]} channels")
+        out = np.empty(pixels.shape, table.dtype)
+        for c in range(pixels.shape[-1]):
+            np.take(table[:, c if table.shape[1] > 1 else 0], pixels[..., c], out=out[..., c], mode="clip")
+        return out
+    return _normalise_and_quantise(pixels.astype(np.float32), mean, std, dtype, scale, zero_point)
+
+
+def _normalise_and_quantise(pixels: np.ndarray, mean, std, dtype, scale, zero_point) -> np.ndarray:
     mean_arr = np.asarray(mean, dtype=np.float32).reshape(-1)
     std_arr = np.asarray(std, dtype=np.float32).reshape(-1)
     normalised = (pixels - mean_arr) / std_arr

@@ -353,6 +353,19 @@ def test_to_input_tensor_rounds_half_away_from_zero_like_tflite():
     assert list(q[0, :, 0]) == [-5, -4, -3, 3]
 
 
+@pytest.mark.parametrize("dtype, scale, zero_point", [("float32", 0.0, 0), ("uint8", 0.00784308, 127),
+                                                      ("uint8", 1 / 128, 128), ("int8", 0.0123, -3)])
+@pytest.mark.parametrize("mean, std", [((127.5,), (127.5,)), ((123.7, 116.3, 103.5), (58.4, 57.1, 57.4))])
+def test_to_input_tensor_lookup_of_8_bit_pixels_equals_the_arithmetic(dtype, scale, zero_point, mean, std):
+    # uint8 pixels go through a 256-entry table; any other dtype through the element-wise rule.
+    levels = np.arange(256)
+    pixels = np.stack([levels, levels[::-1], np.roll(levels, 7)], -1).reshape(16, 16, 3)  # every level, every channel
+    fast = to_input_tensor(pixels.astype(np.uint8), mean=mean, std=std, dtype=dtype, scale=scale, zero_point=zero_point)
+    slow = to_input_tensor(pixels.astype(np.int32), mean=mean, std=std, dtype=dtype, scale=scale, zero_point=zero_point)
+    assert fast.dtype == slow.dtype == np.dtype(dtype) and fast.shape == (16, 16, 3)
+    assert np.array_equal(fast, slow)
+
+
 def test_to_input_tensor_accepts_arrays_and_grayscale():
     array = np.full((2, 2, 3), 255, np.uint8)
     np.testing.assert_allclose(to_input_tensor(array, mean=0, std=255), 1.0)
