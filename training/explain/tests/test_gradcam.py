@@ -91,3 +91,22 @@ def test_grad_cam_layer_of_an_unknown_backbone_names_it(tmp_path):
     (tmp_path / "config.toml").write_text('name = "x"\nbackbone = "alexnet"\n')
     with pytest.raises(ExplainError, match="Unknown backbone 'alexnet'"):
         grad_cam_layer_for_run(tmp_path / "model.keras")
+
+
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "resnet50", "vgg16", "inception_v3"])
+def test_grad_cam_runs_on_the_classifier_of_each_registered_backbone(name):
+    from training.backbones.registry import BACKBONES
+    from training.config import TrainConfig
+    from training.trainer import build_classifier
+
+    if name not in BACKBONES:
+        pytest.skip(f"{name} is not registered here")
+    spec = BACKBONES[name]
+    size = 75 if name == "inception_v3" else 64  # small inputs (75: InceptionV3's minimum)
+    model, _, _ = build_classifier(TrainConfig(name="t", backbone=name, image_size=size, weights="none"), 5)
+    image = np.random.default_rng(0).normal(0, 1, (size, size, 3)).astype(np.float32)
+    cam = GradCamExplainer(model, spec.grad_cam_layer).explain(image, class_index=3)
+    assert cam.layer == spec.grad_cam_layer and cam.class_index == 3
+    assert cam.heatmap.shape == (size, size) and np.isfinite(cam.heatmap).all()
+    assert cam.coarse.shape == tuple(model.get_layer(spec.grad_cam_layer).output.shape[1:3])
+    assert 0.0 <= cam.heatmap.min() and cam.heatmap.max() <= 1.0
