@@ -17,7 +17,7 @@ data class ModelVariant(val assetName: String) {
         fun list(assets: AssetManager): List<ModelVariant> =
             (assets.list("") ?: emptyArray())
                 .filter { it.endsWith(".tflite") }
-                .sortedWith(compareBy({ !it.endsWith("-int8.tflite") }, { it }))
+                .sortedWith(compareBy<String>({ !it.endsWith("-int8.tflite") }, { it }))
                 .map(::ModelVariant)
     }
 }
