@@ -142,6 +142,10 @@ def run(args) -> int:
         raise ExplainError("Nothing to explain: give IMAGE files and/or --grid N with --data-dir")
     if args.grid and not args.data_dir:
         raise ExplainError("--grid needs --data-dir (an Oxford 102 folder such as ../shared/oxford102, or root/<class>/*.jpg)")
+    for flag, value, least in (("--num-samples", args.num_samples, 1), ("--num-features", args.num_features, 1),
+                               ("--grid", args.grid, 0), ("--calibration-images", args.calibration_images, 1)):
+        if value < least:
+            raise ExplainError(f"{flag} must be at least {least}. Received: {value}")
     missing = [p for p in args.images if not Path(p).is_file()]
     if missing:
         raise ExplainError(f"Image not found: {missing[0]}")

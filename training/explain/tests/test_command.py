@@ -98,3 +98,8 @@ def test_explain_cam_needs_the_keras_model(patch_tflite_int8, patch_data, tmp_pa
     image = _save(patch_data[1].images[0], tmp_path / "a.png")
     assert main(["explain", str(image), "--model", str(patch_tflite_int8), "--cam"]) == 2
     assert "--cam needs --keras" in capsys.readouterr().err
+
+
+def test_explain_refuses_a_nonsense_sample_count(patch_tflite_int8, capsys):
+    assert main(["explain", "x.jpg", "--model", str(patch_tflite_int8), "--num-samples", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --num-samples must be at least 1. Received: 0"
