@@ -12,6 +12,8 @@ from benchmarks.report import BenchmarkReport, JobResult
 __all__ = ["plot_accuracy_vs_size", "plot_latency", "write_charts", "series_name"]
 
 _ENGINE_COLOURS = {"sdk": "#1f77b4", "bare": "#ff7f0e", "mediapipe": "#2ca02c"}
+# One colour family per engine, one shade per runtime/interpreter within it.
+_SHADES = {"sdk": ["#1f4e99", "#6fa8e8", "#a9cbf2"], "bare": ["#d9650b", "#f7ae6b", "#fbd3ad"], "mediapipe": ["#2ca02c", "#98df8a"]}
 _EXTRA_COLOURS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 _PRECISION_MARKERS = {"float32": "o", "float16": "s", "int8": "D", "": "^"}
 
@@ -73,8 +75,8 @@ def plot_accuracy_vs_size(report: BenchmarkReport, path: str | Path) -> Path | N
 def plot_latency(report: BenchmarkReport, path: str | Path) -> Path | None:
     """Per variant, one bar per engine/runtime at p50 with whiskers to p90 (thick tick) and p99 (thin tick).
 
-    Columns: thread counts (MediaPipe, which picks its own, sits with the most threads); rows: end to
-    end and invoke alone.
+    One panel per measure (end to end, invoke alone) and thread count, stacked; MediaPipe, which picks
+    its own threads, sits with the most threads.
     """
     jobs = [j for j in report.jobs if j.status == "ok" and j.e2e]
     if not jobs:
@@ -85,58 +87,62 @@ def plot_latency(report: BenchmarkReport, path: str | Path) -> Path | None:
     variants = [m.variant for m in report.models if any(j.variant == m.variant for j in jobs)]
     series = list(dict.fromkeys(series_name(j) for j in sorted(jobs, key=lambda j: (["sdk", "bare", "mediapipe"].index(j.engine) if j.engine in _ENGINE_COLOURS else 9, j.job_id))))
     colours = {}
-    extra = iter(_EXTRA_COLOURS)
     for name in series:
         job = next(j for j in jobs if series_name(j) == name)
-        base = _ENGINE_COLOURS.get(job.engine)
-        colours[name] = base if base and base not in colours.values() else next(extra)
+        shades = _SHADES.get(job.engine, _EXTRA_COLOURS)
+        used = sum(1 for other in colours if next(j for j in jobs if series_name(j) == other).engine == job.engine)
+        colours[name] = shades[used % len(shades)]
     metrics = [("e2e", "end to end: decode + preprocess + invoke + top-5")]
     if any(j.invoke for j in jobs):
         metrics.append(("invoke", "invoke alone (runtime only)"))
-    fig, axes = plt.subplots(len(metrics), len(threads), figsize=(max(7, 1.2 * len(variants) * len(series) * len(threads) / 1.6 + 2), 4.2 * len(metrics)),
-                             dpi=130, squeeze=False)
+    panels = [(metric, title, t) for metric, title in metrics for t in threads]
+    bars_per_panel = len(variants) * len(series)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(max(8.0, 0.42 * bars_per_panel + 3), 3.4 * len(panels) + 0.8),
+                             dpi=120, squeeze=False)
     width = 0.8 / max(1, len(series))
-    for row, (metric, title) in enumerate(metrics):
-        for col, t in enumerate(threads):
-            ax = axes[row][col]
-            bars = []
-            for s_index, name in enumerate(series):
-                for v_index, variant in enumerate(variants):
-                    job = next((j for j in jobs if series_name(j) == name and j.variant == variant
-                                and (j.threads == t or (j.threads is None and t == top))), None)
-                    stats = getattr(job, metric) if job else None
-                    if stats is not None:
-                        bars.append((v_index + (s_index - (len(series) - 1) / 2) * width, name, stats))
-            ceiling = _ceiling([b[2] for b in bars])
-            for x, name, stats in bars:
-                # A bar or whisker past the ceiling is cut there and its value written on top, so one slow
-                # runtime does not flatten every other bar of the panel.
-                p50, p90, p99 = (min(v, ceiling) for v in (stats.p50_ms, stats.p90_ms, stats.p99_ms))
-                ax.bar([x], [p50], width=width * 0.9, color=colours[name], label=name, zorder=2)
-                ax.vlines(x, p50, p99, color="black", linewidth=1, zorder=3)
-                if stats.p90_ms <= ceiling:
-                    ax.hlines(p90, x - width * 0.3, x + width * 0.3, color="black", linewidth=2.2, zorder=3)
-                if stats.p99_ms <= ceiling:
-                    ax.hlines(p99, x - width * 0.18, x + width * 0.18, color="black", linewidth=1, zorder=3)
-                text = f"{stats.p50_ms:.1f}" + ("↑" if stats.p99_ms > ceiling else "")
-                ax.annotate(text, (x, p99), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
-                            rotation=90, fontsize=7.5, zorder=4)
-            ax.set_xticks(range(len(variants)))
-            ax.set_xticklabels(variants, fontsize=9)
-            ax.set_ylabel("ms per image")
-            ax.set_ylim(0, ceiling * 1.35)
-            label = f"{t} thread{'s' if t != 1 else ''}" if t is not None else "default threads"
-            ax.set_title(f"{title}\n{label}" + (" (MediaPipe: its own default)" if t == top and any(j.threads is None for j in jobs) else ""), fontsize=10)
-            ax.grid(True, axis="y", alpha=0.3, zorder=0)
+    for (metric, title, t), row in zip(panels, axes):
+        ax = row[0]
+        bars = []
+        for s_index, name in enumerate(series):
+            for v_index, variant in enumerate(variants):
+                job = next((j for j in jobs if series_name(j) == name and j.variant == variant
+                            and (j.threads == t or (j.threads is None and t == top))), None)
+                stats = getattr(job, metric) if job else None
+                if stats is not None:
+                    bars.append((v_index + (s_index - (len(series) - 1) / 2) * width, name, stats))
+        ceiling = _ceiling([b[2] for b in bars])
+        for x, name, stats in bars:
+            # A bar or whisker past the ceiling is cut there and its value written on top, so one slow
+            # runtime does not flatten every other bar of the panel.
+            p50, p90, p99 = (min(v, ceiling) for v in (stats.p50_ms, stats.p90_ms, stats.p99_ms))
+            ax.bar([x], [p50], width=width * 0.9, color=colours[name], label=name, zorder=2)
+            ax.vlines(x, p50, p99, color="black", linewidth=1, zorder=3)
+            if stats.p90_ms <= ceiling:
+                ax.hlines(p90, x - width * 0.3, x + width * 0.3, color="black", linewidth=2.2, zorder=3)
+            if stats.p99_ms <= ceiling:
+                ax.hlines(p99, x - width * 0.18, x + width * 0.18, color="black", linewidth=1, zorder=3)
+            text = f"{stats.p50_ms:.1f}" + ("↑" if stats.p99_ms > ceiling else "")
+            ax.annotate(text, (x, p99), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                        rotation=90, fontsize=7.5, zorder=4)
+        ax.set_xticks(range(len(variants)))
+        ax.set_xticklabels(variants, fontsize=9)
+        ax.set_ylabel("ms per image")
+        ax.set_ylim(0, ceiling * 1.35)
+        label = f"{t} thread{'s' if t != 1 else ''}" if t is not None else "default threads"
+        ax.set_title(f"{title}\n{label}" + (" (MediaPipe: its own default)" if t == top and any(j.threads is None for j in jobs) else ""), fontsize=10)
+        ax.grid(True, axis="y", alpha=0.3, zorder=0)
     handles, labels = [], []
     for ax in axes.flat:
         for h, l in zip(*ax.get_legend_handles_labels()):
             if l not in labels:
                 handles.append(h)
                 labels.append(l)
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9, frameon=False)
-    fig.suptitle("Latency per image · bar and number = p50, thick tick = p90, thin tick = p99, ↑ = cut at the top (ms, lower is better)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06 + 0.02 * (len(labels) > 4), 1, 0.96))
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.55 / fig.get_figheight()),
+               ncol=min(3, len(labels)), fontsize=9, frameon=False)
+    fig.suptitle("Latency per image (ms, lower is better) · bar and number = p50, thick tick = p90, thin tick = p99, ↑ = cut at the top",
+                 fontsize=11, y=1 - 0.12 / fig.get_figheight())
+    rows_of_legend = (len(labels) + 2) // 3
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.6 + 0.2 * rows_of_legend) / fig.get_figheight()))
     fig.savefig(path)
     plt.close(fig)
     return Path(path)
