@@ -14,6 +14,9 @@ from training.data.oxford102 import data_checksums
 
 keras = pytest.importorskip("keras")
 
+# Whole training runs: seconds each even at 32 px (`pytest -m "not slow"` leaves them out).
+pytestmark = pytest.mark.slow
+
 
 def _tiny_config(backbone: str, size: int, name: str | None = None):
     return config_from_dict({
