@@ -163,9 +163,13 @@ def _extract(archive_path: Path, cache_dir: Path) -> None:
     """Extract the archive's jpg/ folder into `cache_dir` (via a temporary folder, then one rename)."""
     tmp = cache_dir / ".extracting"
     shutil.rmtree(tmp, ignore_errors=True)
+    from tqdm import tqdm
+
     try:
         with tarfile.open(archive_path, "r:*") as archive:
-            archive.extractall(tmp, members=_safe_members(archive, archive_path), filter="data")
+            members = _safe_members(archive, archive_path)
+            for member in tqdm(members, desc=f"extracting {archive_path.name}", unit="file", leave=False):
+                archive.extract(member, tmp, filter="data")
     except (tarfile.TarError, EOFError, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DatasetError(f"Cannot extract {archive_path} ({exc}): delete it and run again") from None
@@ -203,7 +207,10 @@ def ensure_oxford102(
                 return cache_dir
         except ValueError:
             pass  # an unreadable marker: verify and rewrite it below
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(f"Cannot create the dataset cache {cache_dir} ({exc}): set FLOWERLITE_CACHE or pass --data-dir") from None
     for remote in files:
         path = download_file(remote.url, cache_dir / remote.name, remote.md5, attempts=attempts)
         if remote.name.endswith((".tgz", ".tar.gz", ".tar")):

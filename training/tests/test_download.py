@@ -251,3 +251,11 @@ def test_the_official_urls_and_md5s_match_the_shared_readme():
     readme = (require_shared("oxford102") / "README.md").read_text()
     listed = dict(re.findall(r"(https://\S+)\s+([0-9a-f]{32})", readme))
     assert listed == {f.url: f.md5 for f in OXFORD102_FILES}
+
+
+def test_an_unwritable_cache_is_a_clear_error(server, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should go")
+
+    with pytest.raises(DatasetError, match=rf"Cannot create the dataset cache {blocker / 'oxford102'} .*set FLOWERLITE_CACHE"):
+        ensure_oxford102(blocker / "oxford102", files=server.remote_files())
