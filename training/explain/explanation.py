@@ -119,7 +119,7 @@ class ImageExplainer:
         """Top-5, Grad-CAM and LIME for one image, all for the deployed model's top class."""
         crop = self.crop(image)
         probs = self.predict(crop[None])[0]
-        order = np.argsort(probs)[::-1][:5]
+        order = np.argsort(-probs, kind="stable")[:5]  # ties in label order, as the SDK sorts
         top5 = [(self.facts.labels[i], float(probs[i])) for i in order]
         target = int(order[0])
         # The Keras model (and its TFLite twin) may take another size than the deployed file.
