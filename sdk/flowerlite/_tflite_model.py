@@ -59,6 +59,49 @@ class _Operator:
     INTERMEDIATES = 8
 
 
+# Inputs and outputs each builtin kernel expects: (min in, max in, min out, max out,
+# optional input positions). TFLite kernels read some inputs before checking how
+# many there are, so an operator whose code was damaged into another operator
+# reads past its input list and crashes; checking arity first prevents that.
+_MANY = 1 << 20
+_UNARY = (1, 1, 1, 1, ())
+_BINARY = (2, 2, 1, 1, ())
+_ARITY_BY_NAME = {
+    **dict.fromkeys((
+        "ABS", "AVERAGE_POOL_2D", "CAST", "CEIL", "COS", "DEPTH_TO_SPACE", "DEQUANTIZE", "ELU", "EXP",
+        "FLOOR", "GELU", "HARD_SWISH", "L2_NORMALIZATION", "L2_POOL_2D", "LEAKY_RELU",
+        "LOCAL_RESPONSE_NORMALIZATION", "LOG", "LOG_SOFTMAX", "LOGICAL_NOT", "LOGISTIC", "MAX_POOL_2D",
+        "NEG", "QUANTIZE", "RANK", "RELU", "RELU6", "RELU_0_TO_1", "RELU_N1_TO_1", "ROUND", "RSQRT", "SHAPE",
+        "SIGN", "SIN", "SOFTMAX", "SPACE_TO_DEPTH", "SQRT", "SQUARE", "SQUEEZE", "TANH", "ZEROS_LIKE",
+        "ONES_LIKE"), _UNARY),
+    **dict.fromkeys((
+        "ADD", "ARG_MAX", "ARG_MIN", "BATCH_MATMUL", "BROADCAST_TO", "DIV", "EQUAL", "EXPAND_DIMS", "FILL",
+        "FLOOR_DIV", "FLOOR_MOD", "GATHER", "GATHER_ND", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL",
+        "LOGICAL_AND", "LOGICAL_OR", "MAXIMUM", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NOT_EQUAL", "PAD",
+        "POW", "PRELU", "REDUCE_ANY", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "SQUARED_DIFFERENCE", "SUB", "SUM", "TILE", "TRANSPOSE"), _BINARY),
+    "CONCATENATION": (1, _MANY, 1, 1, ()),
+    "PACK": (1, _MANY, 1, 1, ()),
+    "ADD_N": (1, _MANY, 1, 1, ()),
+    "CONV_2D": (2, 3, 1, 1, (2,)),
+    "DEPTHWISE_CONV_2D": (2, 3, 1, 1, (2,)),
+    "FULLY_CONNECTED": (2, 3, 1, 2, (2,)),
+    "TRANSPOSE_CONV": (3, 4, 1, 1, (3,)),
+    "RESHAPE": (1, 2, 1, 1, ()),
+    "PADV2": (3, 3, 1, 1, ()),
+    "SLICE": (3, 3, 1, 1, ()),
+    "STRIDED_SLICE": (4, 4, 1, 1, ()),
+    "SELECT": (3, 3, 1, 1, ()),
+    "SELECT_V2": (3, 3, 1, 1, ()),
+    "SPLIT": (2, 2, 1, _MANY, ()),
+    "SPLIT_V": (3, 3, 1, _MANY, ()),
+    "UNPACK": (1, 1, 1, _MANY, ()),
+}
+_ARITY = {code: _ARITY_BY_NAME[name] for code, name in _tflite_layout.BUILTIN_OPERATORS.items()
+          if name in _ARITY_BY_NAME}
+_SMALLEST_NORMAL_FLOAT32 = 1.1754944e-38
+
+
 class _OperatorCode:
     DEPRECATED_BUILTIN_CODE, CUSTOM_CODE, VERSION, BUILTIN_CODE = 0, 1, 2, 3
 
@@ -149,11 +192,16 @@ def _check_model(data: bytes, source: str) -> ModelStructure:
         if opcode.scalar(_OperatorCode.VERSION, 4, default=1, fmt="<i") < 1:
             raise _fail(source, f"operator code {i} has an invalid version")
 
+    builtin_codes = [
+        max(op.scalar(_OperatorCode.DEPRECATED_BUILTIN_CODE, 1, fmt="<b"),
+            op.scalar(_OperatorCode.BUILTIN_CODE, 4, fmt="<i"))
+        for op in opcodes
+    ]
     buffer_sizes = []
     for buffer in buffers:
         span = buffer.bytes_span(_Buffer.DATA)
         buffer_sizes.append(span[1] if span else buffer.scalar(_Buffer.SIZE, 8))
-    specs = [_check_subgraph(sg, n, buffer_sizes, len(opcodes), source) for n, sg in enumerate(subgraphs)]
+    specs = [_check_subgraph(sg, n, buffer_sizes, builtin_codes, source) for n, sg in enumerate(subgraphs)]
 
     for sig in model.tables(_Model.SIGNATURE_DEFS):
         index = sig.scalar(_SignatureDef.SUBGRAPH_INDEX, 4)
@@ -177,7 +225,7 @@ def _check_model(data: bytes, source: str) -> ModelStructure:
     return ModelStructure(inputs, outputs, metadata, model.string(_Model.DESCRIPTION))
 
 
-def _check_subgraph(sg, n, buffer_sizes, num_opcodes, source):
+def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
     tensors = sg.tables(_SubGraph.TENSORS)
     specs = {}
     activation_bytes = 0
@@ -204,7 +252,8 @@ def _check_subgraph(sg, n, buffer_sizes, num_opcodes, source):
         signature = tensor.vector(_Tensor.SHAPE_SIGNATURE, "i")
         if signature and (len(signature) != len(shape) or any(d < -1 for d in signature)):
             raise _fail(source, f"{where} has an invalid shape signature {list(signature)}")
-        scales, zero_points = _check_quantization(tensor.table(_Tensor.QUANTIZATION), shape, where, source)
+        scales, zero_points = _check_quantization(tensor.table(_Tensor.QUANTIZATION), shape, where, source,
+                                                  TENSOR_TYPES[type_code])
         specs[t] = (tensor, shape, signature, type_code, scales, zero_points)
 
     def spec(t):
@@ -219,15 +268,30 @@ def _check_subgraph(sg, n, buffer_sizes, num_opcodes, source):
             raise _fail(source, f"subgraph {n} {what} refers to a missing tensor")
         io.append(tuple(spec(t) for t in indices))
     for o, op in enumerate(sg.tables(_SubGraph.OPERATORS)):
-        if op.scalar(_Operator.OPCODE_INDEX, 4) >= num_opcodes:
+        opcode = op.scalar(_Operator.OPCODE_INDEX, 4)
+        if opcode >= len(builtin_codes):
             raise _fail(source, f"subgraph {n} operator {o} refers to a missing operator code")
         for slot in (_Operator.INPUTS, _Operator.OUTPUTS, _Operator.INTERMEDIATES):
             if any(not -1 <= t < len(tensors) for t in op.vector(slot, "i")):
                 raise _fail(source, f"subgraph {n} operator {o} refers to a missing tensor")
+        arity = _ARITY.get(builtin_codes[opcode])
+        if arity is not None:
+            inputs, outputs = op.vector(_Operator.INPUTS, "i"), op.vector(_Operator.OUTPUTS, "i")
+            min_in, max_in, min_out, max_out, optional = arity
+            name = _tflite_layout.BUILTIN_OPERATORS[builtin_codes[opcode]]
+            if not (min_in <= len(inputs) <= max_in and min_out <= len(outputs) <= max_out):
+                raise _fail(source, f"subgraph {n} operator {o} ({name}) has {len(inputs)} inputs and "
+                                    f"{len(outputs)} outputs")
+            if any(t < 0 for i, t in enumerate(inputs) if i not in optional) or any(t < 0 for t in outputs):
+                raise _fail(source, f"subgraph {n} operator {o} ({name}) lacks a required tensor")
     return io
 
 
-def _check_quantization(quant, shape, where, source):
+_ZERO_POINT_RANGES = {"uint8": (0, 255), "int8": (-128, 127), "int16": (-32768, 32767),
+                      "uint16": (0, 65535), "int32": (-2**31, 2**31 - 1)}
+
+
+def _check_quantization(quant, shape, where, source, dtype):
     if quant is None:
         return (), ()
     scales = quant.vector(_Quant.SCALE, "f")
@@ -238,6 +302,12 @@ def _check_quantization(quant, shape, where, source):
         raise _fail(source, f"{where} has {len(scales)} scales but {len(zero_points)} zero points")
     if not all(math.isfinite(s) for s in scales):
         raise _fail(source, f"{where} has a non-finite quantisation scale")
+    if dtype not in ("float32", "float16", "float64"):
+        if not all(s >= _SMALLEST_NORMAL_FLOAT32 for s in scales):
+            raise _fail(source, f"{where} has a zero, negative or denormal quantisation scale")
+        low, high = _ZERO_POINT_RANGES.get(dtype, (-2**31, 2**31 - 1))
+        if not all(low <= z <= high for z in zero_points):
+            raise _fail(source, f"{where} has a zero point outside the {dtype} range")
     if len(scales) > 1:
         dim = quant.scalar(_Quant.QUANTIZED_DIMENSION, 4, fmt="<i")
         if not 0 <= dim < len(shape) or shape[dim] != len(scales):

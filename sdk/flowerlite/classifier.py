@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from . import _default_model, _runtime, _tflite_model, metadata, preprocessing
+from . import _default_model, _probe, _runtime, _tflite_model, metadata, preprocessing
 from .errors import (
     InvalidModelError,
     LabelError,
@@ -59,6 +59,9 @@ class ClassifierOptions:
         mean, std: input normalisation overriding the model's metadata.
         max_pixels: images with more pixels are refused (``None``: no limit).
         max_batch_size: batches are run in chunks of at most this many images.
+        safe_load: load each new model first in a child process, so that a damaged
+            model that passes verification but crashes the runtime raises
+            InvalidModelError instead (once per model and runtime; cached).
     """
 
     model_path: str | os.PathLike | None = None
@@ -71,6 +74,7 @@ class ClassifierOptions:
     std: tuple[float, ...] | None = None
     max_pixels: int | None = preprocessing.MAX_PIXELS
     max_batch_size: int = 32
+    safe_load: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +202,7 @@ class Classifier:
         top_k: categories returned per image (``None``: all).
         score_threshold: categories scoring below this are dropped.
         **options: further :class:`ClassifierOptions` fields (``mean``, ``std``,
-            ``max_pixels``, ``max_batch_size``).
+            ``max_pixels``, ``max_batch_size``, ``safe_load``).
 
     Raises:
         ModelNotFoundError: the model file (or the packaged default model) is missing.
@@ -253,16 +257,17 @@ class Classifier:
         mean, std, norm_source = self._resolve_normalization(opts, meta, image, path)
 
         rt = _runtime.load_runtime(opts.runtime)
+        self._runtime_name = f"{rt.name} {rt.version}"
+        self._path = path
+        if opts.safe_load:
+            _probe.check(data, rt.name, rt.version, path)
         try:
             interpreter = rt.interpreter_class(model_content=data, num_threads=opts.num_threads)
             interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise UnsupportedModelError(
-                f"{rt.name} {rt.version} cannot load {path}: {str(exc).strip().splitlines()[-1]}; "
-                "the model may need a newer runtime or use unsupported operators"
-            ) from None
-        in_detail = interpreter.get_input_details()[0]
-        out_detail = interpreter.get_output_details()[0]
+            in_detail = interpreter.get_input_details()[0]
+            out_detail = interpreter.get_output_details()[0]
+        except (ValueError, RuntimeError, IndexError) as exc:
+            raise self._runtime_error(exc, "load") from None
         self._data = data  # the interpreter reads from this buffer: keep it alive
         self._interpreter = interpreter
         self._input_index = in_detail["index"]
@@ -464,10 +469,16 @@ class Classifier:
         result = [Category(int(i), float(row[i]), labels[i]) for i in order if row[i] >= threshold]
         return result[:top_k] if top_k is not None else result
 
+    def _runtime_error(self, exc: Exception, action: str) -> UnsupportedModelError:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return UnsupportedModelError(
+            f"{self._runtime_name} cannot {action} {self._path}: {reason}; the model is damaged, "
+            "uses operators this runtime lacks, or needs a newer runtime"
+        )
+
     def _invoke(self, batch: np.ndarray) -> np.ndarray:
         with self._lock:
-            interpreter = self._interpreter
-            if interpreter is None:
+            if self._interpreter is None:
                 raise RuntimeError("this Classifier is closed")
             n = len(batch)
             if n > 1 and self._can_resize:
@@ -476,9 +487,10 @@ class Classifier:
                 except (ValueError, RuntimeError):
                     # The model's graph is tied to batch 1 (e.g. a fixed reshape): run one by one.
                     self._can_resize = False
-            if n == 1 or not self._can_resize:
+            try:
                 return np.concatenate([self._run(batch[i : i + 1]) for i in range(n)])
-            raise AssertionError("unreachable")  # pragma: no cover
+            except (ValueError, RuntimeError) as exc:
+                raise self._runtime_error(exc, "run") from None
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         """Runs one batch; the caller holds the lock."""

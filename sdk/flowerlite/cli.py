@@ -10,9 +10,11 @@ Errors print exactly one line on stderr and exit with status 1 (2 for usage erro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from . import __version__
 from .errors import FlowerliteError
@@ -58,11 +60,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _classify(args) -> int:
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hides the runtime's native log lines ("INFO: Created TensorFlow Lite XNNPACK delegate")
+    so that an error stays the one line on stderr (the CLI is single-threaded)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded, captured): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _open(args, **kwargs):
     from .classifier import Classifier
 
-    with Classifier(args.model, labels_path=args.labels, runtime=args.runtime, num_threads=args.threads,
-                    top_k=args.top_k) as clf:
+    with _quiet_native_stderr():
+        return Classifier(args.model, labels_path=args.labels, runtime=args.runtime, **kwargs)
+
+
+def _classify(args) -> int:
+    with _open(args, num_threads=args.threads, top_k=args.top_k) as clf:
         results = []
         for image in args.images:
             categories = clf.classify(image)
@@ -79,9 +104,7 @@ def _classify(args) -> int:
 
 
 def _info(args) -> int:
-    from .classifier import Classifier
-
-    with Classifier(args.model, labels_path=args.labels, runtime=args.runtime) as clf:
+    with _open(args) as clf:
         info = clf.info
     if args.json:
         print(json.dumps(info.to_dict(), indent=2))

@@ -98,6 +98,10 @@ def main() -> None:
     print("TABLES = " + pprint.pformat(tables, width=100, compact=True))
     print()
     print("UNIONS = " + pprint.pformat(unions, width=100, compact=True))
+    if "BuiltinOperator" in classes:
+        operators = {int(v): k for k, v in re.findall(r"    (\w+) = (-?\d+)", classes["BuiltinOperator"])}
+        print()
+        print("BUILTIN_OPERATORS = " + pprint.pformat(operators, width=100, compact=True))
 
 
 if __name__ == "__main__":

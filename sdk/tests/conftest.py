@@ -45,3 +45,9 @@ def runtime_installed(name: str) -> bool:
 def selected_runtime() -> str | None:
     """The runtime the suite runs on (``$FLOWERLITE_RUNTIME``; None: automatic)."""
     return os.environ.get("FLOWERLITE_RUNTIME") or None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory):
+    """Keep safe-load verdicts of the tests out of the user's ~/.cache."""
+    os.environ["FLOWERLITE_CACHE_DIR"] = str(tmp_path_factory.mktemp("flowerlite-cache"))

@@ -1,0 +1,111 @@
+"""First load of a model in a throwaway child process, so a damaged model cannot crash ours.
+
+Python-side verification (:mod:`flowerlite._tflite_model`) rejects any
+malformed flatbuffer, but a well-formed file can still hold nonsense (an
+operator swapped for another, a denormal quantisation scale) on which TFLite
+kernels crash instead of failing. So the first time a given model (by SHA-256)
+meets a given runtime, a child process loads it, allocates and runs it at batch
+1 and 2; only if that child survives does the caller's process load it. The
+verdict is cached in memory and under ``$FLOWERLITE_CACHE_DIR`` (default
+``~/.cache/flowerlite``), so each model costs this once per machine.
+
+Run as a script, this file is the child: model bytes on stdin, runtime name on
+the command line. It imports only numpy and the runtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+
+TIMEOUT_SECONDS = 120
+_verified: set[str] = set()
+_lock = threading.Lock()
+
+
+def _cache_dir() -> pathlib.Path:
+    configured = os.environ.get("FLOWERLITE_CACHE_DIR")
+    if configured:
+        return pathlib.Path(configured) / "verified"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return pathlib.Path(base) / "flowerlite" / "verified"
+
+
+def check(data: bytes, runtime_name: str, runtime_version: str, source: str) -> None:
+    """Raises InvalidModelError if loading and running ``data`` crashes a child process."""
+    from .errors import InvalidModelError
+
+    key = f"{hashlib.sha256(data).hexdigest()}-{runtime_name}-{runtime_version}"
+    with _lock:
+        if key in _verified:
+            return
+    marker = _cache_dir() / key
+    if marker.exists():
+        with _lock:
+            _verified.add(key)
+        return
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    try:
+        child = subprocess.run([sys.executable, os.path.abspath(__file__), runtime_name], input=data,
+                               capture_output=True, timeout=TIMEOUT_SECONDS, env=env)
+    except subprocess.TimeoutExpired:
+        raise InvalidModelError(
+            f"{source} did not finish loading in {TIMEOUT_SECONDS} s in a test process; "
+            "the file is corrupt: re-download or re-export it"
+        ) from None
+    except OSError:
+        return  # no usable Python executable (embedded interpreter): rely on verification alone
+    if child.returncode < 0:
+        name = signal.Signals(-child.returncode).name if -child.returncode in signal.valid_signals() else ""
+        raise InvalidModelError(
+            f"{source} crashed the {runtime_name} runtime ({name or child.returncode}) when a test process "
+            "loaded it; the file is corrupt: re-download or re-export it"
+        )
+    if child.returncode != 0:
+        return  # the child could not even start the runtime: the real load reports why
+    with _lock:
+        _verified.add(key)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only home only costs the check again next time
+
+
+def _child() -> int:
+    import numpy as np
+
+    runtime = sys.argv[1]
+    if runtime == "ai-edge-litert":
+        from ai_edge_litert.interpreter import Interpreter
+    elif runtime == "tflite-runtime":
+        from tflite_runtime.interpreter import Interpreter
+    else:
+        import tensorflow as tf
+
+        Interpreter = tf.lite.Interpreter  # noqa: N806
+    data = sys.stdin.buffer.read()
+    try:
+        interpreter = Interpreter(model_content=data, num_threads=1)
+        interpreter.allocate_tensors()
+        detail = interpreter.get_input_details()[0]
+        shape = list(detail["shape"])
+        for batch in (1, 2):
+            if batch != shape[0]:
+                interpreter.resize_tensor_input(detail["index"], [batch, *shape[1:]])
+                interpreter.allocate_tensors()
+            interpreter.set_tensor(detail["index"], np.zeros([batch, *shape[1:]], detail["dtype"]))
+            interpreter.invoke()
+            interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    except Exception:  # noqa: BLE001 - errors are fine; only a crash of this process matters
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
