@@ -166,8 +166,9 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
 
     with strategy.scope():
         model, backbone, head = build_classifier(config, num_classes, weights=config.weights)
+        # Created in the scope too, so that phase 1's feature extraction runs on the strategy's devices.
+        pooled = keras.Model(backbone.input, model.get_layer("avg_pool").output)
     backbone.trainable = False
-    pooled = keras.Model(backbone.input, model.get_layer("avg_pool").output)
 
     # ---- phase 1: the head on cached features -------------------------------------------------
     t0 = time.time()

@@ -110,11 +110,19 @@ def test_a_run_under_a_tf_distribute_strategy_trains_in_its_scope(flower_folder,
         return original(*args, **kwargs)
 
     monkeypatch.setattr(trainer, "build_classifier", spy)
+    used = []  # the strategy of every model that fit() or predict() ran on
+    for method in ("fit", "predict"):
+        def record(self, *args, _original=getattr(keras.Model, method), **kwargs):
+            used.append(self._distribute_strategy)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(keras.Model, method, record)
     config = _tiny_config("vgg16", 32, name="tiny_distributed")
     split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
 
     result = trainer.train(config, split, tmp_path / "run", strategy=strategy)
 
     assert built == [strategy]
+    assert len(used) >= 6 and all(s is strategy for s in used), used
     assert 0.0 <= result.phase2_val <= 1.0
     assert keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False).output.shape[-1] == 3
