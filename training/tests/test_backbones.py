@@ -108,3 +108,26 @@ def test_an_unreachable_imagenet_download_is_a_clear_error(monkeypatch):
 def test_an_input_below_the_architecture_minimum_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"inception_v3 needs images of at least 75 px. Received: image_size=64"):
         get_backbone("inception_v3").build(weights=None, input_size=64)
+
+
+@pytest.mark.parametrize("name", sorted(BACKBONES))
+def test_grad_cam_reaches_the_declared_layer_of_the_full_classifier(name):
+    import tensorflow as tf
+
+    from training.config import config_from_dict
+    from training.trainer import build_classifier
+
+    size = max(32, KERAS_APPS[name].min_size if name in KERAS_APPS else 32)
+    config = config_from_dict({"name": f"cam_{name}", "backbone": name, "image_size": size, "weights": "none"})
+    model, _, _ = build_classifier(config, num_classes=5, weights=None)
+    layer = model.get_layer(BACKBONES[name].grad_cam_layer)
+    probe = keras.Model(model.input, [layer.output, model.output])
+
+    x = tf.random.stateless_uniform((1, size, size, 3), seed=(1, 2), minval=-1, maxval=1)
+    with tf.GradientTape() as tape:
+        feature_map, probs = probe(x, training=False)
+        score = probs[0, int(tf.argmax(probs[0]))]
+    grads = tape.gradient(score, feature_map)
+
+    assert len(feature_map.shape) == 4 and grads is not None and grads.shape == feature_map.shape
+    assert float(tf.reduce_max(tf.abs(grads))) > 0
