@@ -111,7 +111,7 @@ def render_model_card(card: ModelCard) -> str:
     lines = [
         f"# {card.title}",
         "",
-        f"Version {card.version}. Classifies a photo into one of the {len(card.class_names)} Oxford 102 flower "
+        f"Version {card.version}. Classifies a photo into one of {len(card.class_names)} flower "
         f"categories. Backbone `{card.backbone}`, fine-tuned on Oxford 102; written by `python -m training export`.",
         "",
         "## Model contract (also in every file's TFLite metadata)",
