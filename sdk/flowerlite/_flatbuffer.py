@@ -113,10 +113,12 @@ class _Verifier:
             self.table(self.offset(pos, what), arg, depth + 1)
         elif tag == "union":
             union_type = Table(self.buf, table).scalar(slot - 1, 1)
-            target = self.unions[arg].get(union_type)
-            # Unknown members are accepted unread, as the C++ verifier does.
-            if union_type and target:
-                self.table(self.offset(pos, what), target, depth + 1)
+            target_name = self.unions[arg].get(union_type)
+            # The offset itself must be sound whatever the type (flatc's Python follows it);
+            # unknown members are then accepted unread, as the C++ verifier does.
+            target = self.offset(pos, what)
+            if union_type and target_name:
+                self.table(target, target_name, depth + 1)
         else:  # pragma: no cover - layout tables are generated
             raise AssertionError(f"unknown layout kind {kind!r}")
 

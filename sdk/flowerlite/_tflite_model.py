@@ -267,6 +267,16 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
         if any(not 0 <= t < len(tensors) for t in indices):
             raise _fail(source, f"subgraph {n} {what} refers to a missing tensor")
         io.append(tuple(spec(t) for t in indices))
+    # Operators run in file order: each may only read tensors that exist by then (graph
+    # inputs, constants, variables, earlier outputs) and may only write fresh tensors.
+    subgraph_inputs = set(sg.vector(_SubGraph.INPUTS, "i"))
+    available = set(subgraph_inputs)
+    for t, (tensor, shape, _, _, _, _) in specs.items():
+        buffer = tensor.scalar(_Tensor.BUFFER, 4)
+        if (buffer < len(buffer_sizes) and buffer_sizes[buffer]) or tensor.scalar(_Tensor.IS_VARIABLE, 1) \
+                or math.prod(shape) == 0:
+            available.add(t)
+    constants = set(available) - subgraph_inputs
     for o, op in enumerate(sg.tables(_SubGraph.OPERATORS)):
         opcode = op.scalar(_Operator.OPCODE_INDEX, 4)
         if opcode >= len(builtin_codes):
@@ -284,6 +294,15 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
                                     f"{len(outputs)} outputs")
             if any(t < 0 for i, t in enumerate(inputs) if i not in optional) or any(t < 0 for t in outputs):
                 raise _fail(source, f"subgraph {n} operator {o} ({name}) lacks a required tensor")
+        for t in op.vector(_Operator.INPUTS, "i"):
+            if t >= 0 and t not in available:
+                raise _fail(source, f"subgraph {n} operator {o} reads tensor {t} before any operator writes it")
+        for t in op.vector(_Operator.OUTPUTS, "i"):
+            if t in subgraph_inputs or t in constants:
+                raise _fail(source, f"subgraph {n} operator {o} writes into input or constant tensor {t}")
+            if t >= 0 and t in available:
+                raise _fail(source, f"subgraph {n} operator {o} writes tensor {t}, already written")
+            available.add(t)
     return io
 
 

@@ -32,6 +32,7 @@ __all__ = ["Category", "ClassifierOptions", "ModelInfo", "Classifier"]
 
 _INPUT_DTYPES = ("float32", "uint8", "int8")
 _UNSET = object()
+MAX_INPUT_SIDE = 4096
 _OUTPUT_DTYPES = ("float32", "uint8", "int8")
 
 
@@ -171,6 +172,11 @@ def _check_image_classifier(structure, path: str):
     if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3) or min(shape) < 1:
         raise UnsupportedModelError(
             f"{path} is not an image classifier: input shape {shape} (expected [1, height, width, 3])"
+        )
+    if max(shape[1], shape[2]) > MAX_INPUT_SIDE:
+        raise UnsupportedModelError(
+            f"{path} asks for {shape[1]}x{shape[2]} input images; flowerlite supports up to "
+            f"{MAX_INPUT_SIDE} pixels a side"
         )
     if image.dtype not in _INPUT_DTYPES:
         raise UnsupportedModelError(f"{path} has a {image.dtype} input; flowerlite supports {_INPUT_DTYPES}")

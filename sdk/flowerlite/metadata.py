@@ -138,6 +138,15 @@ def _read(data: bytes, structure, source: str) -> ModelMetadata | None:
                            _metadata_layout.TABLES, _metadata_layout.UNIONS)
     except _flatbuffer.VerifyError as exc:
         raise MetadataError(f"{source} has malformed TFLite metadata ({exc}); re-export the model") from None
+    try:
+        return _read_verified(data, buf, source)
+    except (struct.error, IndexError, ValueError, TypeError, AttributeError) as exc:
+        if isinstance(exc, MetadataError):
+            raise
+        raise MetadataError(f"{source} has malformed TFLite metadata ({exc}); re-export the model") from None
+
+
+def _read_verified(data: bytes, buf: bytes, source: str) -> ModelMetadata:
     from . import _metadata_schema_py_generated as fb
 
     meta = fb.ModelMetadataT.InitFromBuf(buf, struct.unpack_from("<I", buf, 0)[0])

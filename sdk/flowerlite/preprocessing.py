@@ -65,6 +65,7 @@ MAX_PIXELS = 64_000_000
 
 ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, Image.Image, np.ndarray]
 
+_MAX_RESIZED_PIXELS = 16_000_000
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "LA", "PA")
 _PREMULTIPLIED_MODES = ("RGBa", "La")
@@ -223,9 +224,15 @@ def resize_and_crop(image: Image.Image, size: int | tuple[int, int]) -> Image.Im
         new_w, new_h = target, max(target, round(h * target / w))
     else:
         new_w, new_h = max(target, round(w * target / h)), target
-    resized = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=None)
     left, top = (new_w - width) // 2, (new_h - height) // 2
-    return resized.crop((left, top, left + width, top + height))
+    if new_w * new_h <= _MAX_RESIZED_PIXELS:
+        resized = image.resize((new_w, new_h), Image.Resampling.BILINEAR, reducing_gap=None)
+        return resized.crop((left, top, left + width, top + height))
+    # A very long, thin image would resize to a huge one: resample only the part the
+    # crop keeps (the same filter positions, so the same pixels up to rounding).
+    scale_x, scale_y = w / new_w, h / new_h
+    box = (left * scale_x, top * scale_y, (left + width) * scale_x, (top + height) * scale_y)
+    return image.resize((width, height), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
 
 
 def to_input_tensor(

@@ -71,6 +71,24 @@ def test_resize_is_antialiased_when_downscaling():
     assert abs(out.mean() - 127.5) < 3 and out.std() < 3  # nearest-neighbour would stay 0/255
 
 
+def test_extremely_long_images_are_cropped_without_resizing_all_of_them():
+    strip = Image.fromarray(np.random.default_rng(2).integers(0, 256, (2, 30000, 3), dtype=np.uint8))
+    # Resizing all of it would make a 3_840_000 x 256 image; the crop's box gives the same pixels.
+    out = resize_and_crop(strip, 224)
+    assert out.size == (224, 224)
+    small = Image.fromarray(np.random.default_rng(3).integers(0, 256, (40, 900, 3), dtype=np.uint8))
+    from flowerlite import preprocessing
+
+    direct = np.asarray(resize_and_crop(small, 224), dtype=int)
+    old = preprocessing._MAX_RESIZED_PIXELS
+    preprocessing._MAX_RESIZED_PIXELS = 0
+    try:
+        boxed = np.asarray(resize_and_crop(small, 224), dtype=int)
+    finally:
+        preprocessing._MAX_RESIZED_PIXELS = old
+    assert np.abs(direct - boxed).max() <= 1
+
+
 def test_resize_and_crop_accepts_a_non_square_target():
     out = resize_and_crop(Image.new("RGB", (640, 480)), (48, 64))
     assert out.size == (64, 48)
