@@ -6,7 +6,7 @@ operator swapped for another, a denormal quantisation scale) on which TFLite
 kernels crash instead of failing. So the first time a given model (by SHA-256)
 meets a given runtime, a child process loads it, allocates and runs it at batch
 1 and 2; only if that child survives does the caller's process load it. The
-verdict is cached in memory and under ``$FLOWERLITE_CACHE_DIR`` (default
+verdict is cached in memory and under ``$FLOWERLITE_CACHE`` (default
 ``~/.cache/flowerlite``), so each model costs this once per machine.
 
 Run as a script, this file is the child: model bytes on stdin, runtime name on
@@ -29,7 +29,7 @@ _lock = threading.Lock()
 
 
 def _cache_dir() -> pathlib.Path:
-    configured = os.environ.get("FLOWERLITE_CACHE_DIR")
+    configured = os.environ.get("FLOWERLITE_CACHE")
     if configured:
         return pathlib.Path(configured) / "verified"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

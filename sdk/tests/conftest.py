@@ -47,7 +47,12 @@ def selected_runtime() -> str | None:
     return os.environ.get("FLOWERLITE_RUNTIME") or None
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache_dir(tmp_path_factory):
-    """Keep safe-load verdicts of the tests out of the user's ~/.cache."""
-    os.environ["FLOWERLITE_CACHE_DIR"] = str(tmp_path_factory.mktemp("flowerlite-cache"))
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("flowerlite-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(monkeypatch, _session_cache_dir):
+    """Keep safe-load verdicts of the tests out of the user's ~/.cache (restored after each test)."""
+    monkeypatch.setenv("FLOWERLITE_CACHE", _session_cache_dir)
