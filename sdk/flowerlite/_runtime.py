@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.metadata
 import os
 
 from .errors import RuntimeUnavailableError
@@ -53,8 +52,10 @@ def canonical_name(name: str) -> str:
 
 def _import(name: str) -> Runtime:
     if name == "ai-edge-litert":
+        from importlib import metadata  # only here: it costs tens of milliseconds to import
+
         module = importlib.import_module("ai_edge_litert.interpreter")
-        return Runtime(name, importlib.metadata.version("ai-edge-litert"), module.Interpreter)
+        return Runtime(name, metadata.version("ai-edge-litert"), module.Interpreter)
     if name == "tflite-runtime":
         import numpy
 
