@@ -47,11 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--python", action="append", default=[], metavar="EXE",
                       help="also run the runtimes installed in another interpreter, e.g. a tflite-runtime venv (repeatable)")
     how = run.add_argument_group("timing")
-    how.add_argument("--rounds", type=int, default=5, help="interleaved rounds over all jobs (default 5)")
+    how.add_argument("--rounds", type=int, default=20, help="interleaved rounds over all jobs (default 20)")
     how.add_argument("--timing-images", type=int, default=200, help="images every job times end to end (default 200)")
     how.add_argument("--warmup", type=int, default=10, help="untimed images (and invokes) per job first (default 10)")
     how.add_argument("--invoke-repeats", type=int, default=100, help="timed invokes per job (default 100)")
     how.add_argument("--batch-size", type=int, default=8, help="batch size of the batched-throughput runs (default 8)")
+    how.add_argument("--batch-repeats", type=int, default=5, help="timed batches per job (default 5)")
     how.add_argument("--accuracy-batch-size", type=int, default=1, help="images per call in the accuracy pass (default 1)")
     how.add_argument("--accuracy-chunks", type=int, default=10, help="the accuracy pass is interleaved across variants in N chunks")
     how.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin a t-thread job to t cores")
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args) -> int:
+def _run(args, argv: list[str]) -> int:
     from benchmarks.charts import write_charts
     from benchmarks.report import render_markdown, write_json
     from benchmarks.runner import RunConfig, run_benchmark
@@ -82,9 +83,10 @@ def _run(args) -> int:
         limit=args.limit, selection=args.selection, seed=args.seed, val_fraction=args.val_fraction, test_fraction=args.test_fraction,
         engines=tuple(args.engines), runtimes=tuple(args.runtimes), threads=tuple(args.threads), pythons=tuple(args.python),
         rounds=args.rounds, speed_images=args.timing_images, warmup_images=args.warmup, warmup_invokes=args.warmup,
-        invoke_repeats=args.invoke_repeats, batch_size=args.batch_size, accuracy_batch_size=args.accuracy_batch_size,
+        invoke_repeats=args.invoke_repeats, batch_size=args.batch_size, batch_repeats=args.batch_repeats,
+        accuracy_batch_size=args.accuracy_batch_size,
         accuracy_chunks=args.accuracy_chunks, pin=args.pin, progress=args.progress,
-        command="python -m benchmarks " + shlex.join(sys.argv[1:]) if sys.argv[1:] and sys.argv[1] == "run" else "python -m benchmarks run",
+        command="python -m benchmarks " + shlex.join(argv),
     )
     report = run_benchmark(config)
     write_json(report, output / "benchmark.json")
@@ -111,9 +113,10 @@ def _compare(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (2 with one line on stderr for a user error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        return _run(args) if args.command == "run" else _compare(args)
+        return _run(args, argv) if args.command == "run" else _compare(args)
     except FlowerliteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

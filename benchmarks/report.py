@@ -65,6 +65,7 @@ class Methodology:
     pinning: str
     process_per_job: bool
     notes: tuple[str, ...] = ()
+    batch_repeats: int = 0
 
 
 @dataclass(frozen=True)
@@ -340,8 +341,9 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     out += ["", "## Methodology", "",
             f"- Timer: {how.timer}. Each job (variant × engine × runtime × threads) runs in its own process, so its peak RSS is its own.",
             f"- Warm-up per job: {how.warmup_images} images end to end and {how.warmup_invokes} invokes, not timed.",
-            f"- {how.rounds} rounds; {how.order}. Per round each job classifies its share of the timing set end to end, "
-            f"times {how.invoke_repeats} invokes and one batch of {how.batch_size}.",
+            f"- {how.rounds} rounds; {how.order}. Per round each job classifies its share of the timing set end to end "
+            f"and times its share of {how.invoke_repeats} invokes; {how.batch_repeats} timed batches of {how.batch_size} per job, spread over the rounds "
+            "(each after an untimed batch of the same size, and followed by an untimed single image).",
             f"- Threads: {', '.join(map(str, how.threads))} (MediaPipe: its own default). Pinning: {how.pinning}.",
             f"- Accuracy pass in {how.accuracy_chunks} chunks, interleaved across variants.",
             *[f"- {n}" for n in how.notes + report.notes]]

@@ -48,12 +48,13 @@ class RunConfig:
     runtimes: tuple[str, ...] = ()  # empty: every installed TFLite runtime
     threads: tuple[int, ...] = ()  # empty: 1 and every usable core
     pythons: tuple[str, ...] = ()  # more interpreters (venvs) whose runtimes join the run
-    rounds: int = 5
+    rounds: int = 20
     speed_images: int = 200
     warmup_images: int = 10
     warmup_invokes: int = 10
     invoke_repeats: int = 100
     batch_size: int = 8
+    batch_repeats: int = 5  # timed batches per job, spread evenly over the rounds
     accuracy_batch_size: int = 1
     accuracy_chunks: int = 10
     pin: bool = True
@@ -240,6 +241,7 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
     rounds = _chunks(speed, config.rounds)
     repeats = max(1, config.invoke_repeats // len(rounds))
     batch = max(1, min(config.batch_size, len(speed)))
+    batch_rounds = {int(i * len(rounds) / max(1, config.batch_repeats)) for i in range(min(config.batch_repeats, len(rounds)))}
     paths = [str(p) for p in images.paths]
     records = [_Record(job) for job in jobs]
     acc_chunks = _chunks(list(range(n)), config.accuracy_chunks)
@@ -260,8 +262,8 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
                 record.invoke_supported = False
             else:
                 record.call("invoke", images=warm[:1], repeats=config.warmup_invokes)
-            # The first batch builds the batch-sized interpreter: warm-up, not timing.
-            record.call("batch", images=[speed[i % len(speed)] for i in range(batch)])
+            if record.job.engine != "mediapipe":  # the first batch builds the batch-sized interpreter: not timed
+                record.call("batch", images=[speed[i % len(speed)] for i in range(batch)])
             progress.step(f"warm up {record.job.job_id}")
         for number, chunk in enumerate(rounds):
             order = records[:]
@@ -275,11 +277,12 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
                     reply = record.call("invoke", images=chunk[:1], repeats=repeats)
                     if reply:
                         record.invoke_ns += reply["latencies_ns"]
-                group = [chunk[i % len(chunk)] for i in range(batch)]
-                reply = record.call("batch", images=group)
-                if reply:
-                    record.batch_ns += reply["elapsed_ns"]
-                    record.batch_images += len(group)
+                if number in batch_rounds and record.job.engine != "mediapipe":  # MediaPipe has no batch API
+                    group = [speed[(number * len(chunk) + i) % len(speed)] for i in range(batch)]
+                    reply = record.call("batch", images=group)
+                    if reply:
+                        record.batch_ns += reply["elapsed_ns"]
+                        record.batch_images += len(group)
                 progress.step(f"round {number + 1}/{len(rounds)} {record.job.job_id}")
         accuracy_records = _accuracy_jobs(records, models)
         for number, chunk in enumerate(acc_chunks):
@@ -316,7 +319,8 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
         timer="time.perf_counter_ns around each call",
         warmup_images=len(warm), warmup_invokes=config.warmup_invokes, rounds=len(rounds),
         order="jobs interleaved: every round each job takes its turn, in a new seeded order per round, while the others sleep",
-        invoke_repeats=repeats * len(rounds), batch_size=batch, accuracy_batch_size=config.accuracy_batch_size,
+        invoke_repeats=repeats * len(rounds), batch_size=batch, batch_repeats=len(batch_rounds),
+        accuracy_batch_size=config.accuracy_batch_size,
         accuracy_chunks=len(acc_chunks), threads=tuple(threads),
         pinning=("os.sched_setaffinity: a t-thread job on the first t usable cores" if config.pin and hasattr(os, "sched_setaffinity") else "none"),
         process_per_job=True,

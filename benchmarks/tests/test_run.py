@@ -40,6 +40,7 @@ def test_run_measures_every_job_and_writes_json_markdown_and_charts(quadrant_set
     assert accuracy["quadrants-int8"].agreement_with_reference == 1.0
     assert {c.name: (c.correct, c.total) for c in accuracy["quadrants-int8"].per_class}["top right"] == (3, 3)
     assert {r.name for r in report.ratios} == {"SDK / bare interpreter"} and len(report.ratios) == 2
+    assert report.command.startswith("python -m benchmarks run --models ") and report.command.endswith("--no-progress")
     markdown = (out / "benchmark.md").read_text()
     assert "| quadrants-int8 | sdk | ai-edge-litert" in markdown
     if pytest.importorskip("matplotlib"):
