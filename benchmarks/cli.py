@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shlex
 import sys
 from pathlib import Path
@@ -92,7 +93,10 @@ def _run(args, argv: list[str]) -> int:
     write_json(report, output / "benchmark.json")
     (output / "benchmark.md").write_text(render_markdown(report))
     charts = write_charts(report, output) if args.charts else []
-    print(f"Wrote {output / 'benchmark.json'}, {output / 'benchmark.md'}" + "".join(f", {p}" for p in charts))
+    written = [output / "benchmark.json", output / "benchmark.md", *charts]
+    # The checksums of what this run wrote, beside it (the command that rebuilds it is in the files).
+    (output / "SHA256SUMS").write_text("".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in written))
+    print("Wrote " + ", ".join(map(str, written)) + f", {output / 'SHA256SUMS'}")
     for target in report.targets:
         state = {True: "met", False: "MISSED", None: "not measured"}[target.passed]
         value = "–" if target.value is None else f"{target.value:.3f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,9 @@ def test_run_measures_every_job_and_writes_json_markdown_and_charts(quadrant_set
     if pytest.importorskip("matplotlib"):
         assert (out / "latency.png").stat().st_size > 10_000 and (out / "accuracy_vs_size.png").stat().st_size > 10_000
     assert "Wrote" in capsys.readouterr().out
+    sums = dict(line.split("  ")[::-1] for line in (out / "SHA256SUMS").read_text().splitlines())
+    assert set(sums) == {"benchmark.json", "benchmark.md", "latency.png", "accuracy_vs_size.png"}
+    assert sums["benchmark.json"] == hashlib.sha256((out / "benchmark.json").read_bytes()).hexdigest()
 
 
 def test_limit_takes_a_stratified_subset_and_says_so(quadrant_set, tmp_path):
