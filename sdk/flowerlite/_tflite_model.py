@@ -55,7 +55,7 @@ class _Quant:
 
 
 class _Operator:
-    OPCODE_INDEX, INPUTS, OUTPUTS = 0, 1, 2
+    OPCODE_INDEX, INPUTS, OUTPUTS, BUILTIN_OPTIONS_TYPE, BUILTIN_OPTIONS = 0, 1, 2, 3, 4
     INTERMEDIATES = 8
 
 
@@ -100,6 +100,23 @@ _ARITY_BY_NAME = {
 _ARITY = {code: _ARITY_BY_NAME[name] for code, name in _tflite_layout.BUILTIN_OPERATORS.items()
           if name in _ARITY_BY_NAME}
 _SMALLEST_NORMAL_FLOAT32 = 1.1754944e-38
+
+# Options whose zero values make kernels divide by zero (tflite-runtime dies with SIGFPE):
+# op name -> (options union member, {field slot: (name, default)}) that must be >= 1.
+_POSITIVE_OPTIONS = {
+    "CONV_2D": ("Conv2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 4: ("dilation_w_factor", 1),
+                                  5: ("dilation_h_factor", 1)}),
+    "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0),
+                                                     5: ("dilation_w_factor", 1), 6: ("dilation_h_factor", 1)}),
+    "AVERAGE_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
+                                          4: ("filter_height", 0)}),
+    "MAX_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
+                                      4: ("filter_height", 0)}),
+    "L2_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
+                                     4: ("filter_height", 0)}),
+    "TRANSPOSE_CONV": ("TransposeConvOptions", {1: ("stride_w", 0), 2: ("stride_h", 0)}),
+}
+_OPTION_CODES = {name: code for code, name in _tflite_layout.UNIONS["BuiltinOptions"].items()}
 
 
 class _OperatorCode:
@@ -294,6 +311,7 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
                                     f"{len(outputs)} outputs")
             if any(t < 0 for i, t in enumerate(inputs) if i not in optional) or any(t < 0 for t in outputs):
                 raise _fail(source, f"subgraph {n} operator {o} ({name}) lacks a required tensor")
+        _check_options(op, builtin_codes[opcode], f"subgraph {n} operator {o}", source)
         for t in op.vector(_Operator.INPUTS, "i"):
             if t >= 0 and t not in available:
                 raise _fail(source, f"subgraph {n} operator {o} reads tensor {t} before any operator writes it")
@@ -304,6 +322,20 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
                 raise _fail(source, f"subgraph {n} operator {o} writes tensor {t}, already written")
             available.add(t)
     return io
+
+
+def _check_options(op, builtin_code, where, source):
+    name = _tflite_layout.BUILTIN_OPERATORS.get(builtin_code)
+    if name not in _POSITIVE_OPTIONS:
+        return
+    member, fields = _POSITIVE_OPTIONS[name]
+    options = op.table(_Operator.BUILTIN_OPTIONS)
+    if op.scalar(_Operator.BUILTIN_OPTIONS_TYPE, 1) != _OPTION_CODES[member] or options is None:
+        raise _fail(source, f"{where} ({name}) lacks its {member}")
+    for slot, (field, default) in fields.items():
+        value = options.scalar(slot, 4, default=default, fmt="<i")
+        if value < 1:
+            raise _fail(source, f"{where} ({name}) has {field} {value}")
 
 
 _ZERO_POINT_RANGES = {"uint8": (0, 255), "int8": (-128, 127), "int16": (-32768, 32767),

@@ -127,8 +127,11 @@ def test_python_dash_m_flowerlite_runs_the_same_cli(images):
     assert bad.stderr == "flowerlite: error: image file not found: nope.jpg; check the path\n"
 
 
-@pytest.mark.skipif(shutil.which("flowerlite") is None, reason="the flowerlite console script is not installed")
+CONSOLE_SCRIPT = shutil.which("flowerlite", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("flowerlite")
+
+
+@pytest.mark.skipif(CONSOLE_SCRIPT is None, reason="the flowerlite console script is not installed")
 def test_the_console_script_is_installed(images):
-    result = subprocess.run(["flowerlite", "info", fixture_path("quadrants_int8_metadata"), "--json"],
+    result = subprocess.run([CONSOLE_SCRIPT, "info", fixture_path("quadrants_int8_metadata"), "--json"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and json.loads(result.stdout)["labels"] == list(LABELS)
