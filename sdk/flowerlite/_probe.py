@@ -24,6 +24,7 @@ import sys
 import threading
 
 TIMEOUT_SECONDS = 120
+_SURVIVED = b"flowerlite-probe: survived"
 _verified: set[str] = set()
 _lock = threading.Lock()
 
@@ -60,14 +61,17 @@ def check(data: bytes, runtime_name: str, runtime_version: str, source: str) -> 
         ) from None
     except OSError:
         return  # no usable Python executable (embedded interpreter): rely on verification alone
-    if child.returncode < 0:
-        name = signal.Signals(-child.returncode).name if -child.returncode in signal.valid_signals() else ""
+    if child.returncode == 0 and child.stdout.strip().endswith(_SURVIVED):
+        pass
+    elif child.returncode == 1 and b"Traceback" in child.stderr:
+        return  # the child could not even start the runtime (a Python error): the real load reports why
+    else:  # killed by a signal (negative on POSIX) or a crash code (Windows)
+        code = child.returncode
+        name = signal.Signals(-code).name if code < 0 and -code in signal.valid_signals() else f"exit {code}"
         raise InvalidModelError(
-            f"{source} crashed the {runtime_name} runtime ({name or child.returncode}) when a test process "
-            "loaded it; the file is corrupt: re-download or re-export it"
+            f"{source} crashed the {runtime_name} runtime ({name}) when a test process loaded it; "
+            "the file is corrupt: re-download or re-export it"
         )
-    if child.returncode != 0:
-        return  # the child could not even start the runtime: the real load reports why
     with _lock:
         _verified.add(key)
     try:
@@ -104,6 +108,7 @@ def _child() -> int:
             interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     except Exception:  # noqa: BLE001 - errors are fine; only a crash of this process matters
         pass
+    sys.stdout.write(_SURVIVED.decode() + "\n")
     return 0
 
 

@@ -23,7 +23,8 @@ from conftest import fixture_path, runtime_installed
 from flowerlite import Classifier, InvalidModelError, _probe
 from flowerlite._tflite_model import parse_model
 
-CORRUPTIONS = 400
+# FLOWERLITE_FUZZ_CASES=20000 bash scripts/test.sh sdk/tests -k corrupted  for a longer hunt
+CORRUPTIONS = int(os.environ.get("FLOWERLITE_FUZZ_CASES", "400"))
 WORKER = pathlib.Path(__file__).resolve().parent / "corruption_worker.py"
 
 
