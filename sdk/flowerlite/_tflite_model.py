@@ -101,21 +101,26 @@ _ARITY = {code: _ARITY_BY_NAME[name] for code, name in _tflite_layout.BUILTIN_OP
           if name in _ARITY_BY_NAME}
 _SMALLEST_NORMAL_FLOAT32 = 1.1754944e-38
 
-# Options whose zero values make kernels divide by zero (tflite-runtime dies with SIGFPE):
-# op name -> (options union member, {field slot: (name, default)}) that must be >= 1.
+# Convolution and pooling options that kernels trust: a zero stride divides by zero
+# (SIGFPE in tflite-runtime), a padding or activation outside its enum or a stride larger
+# than the image corrupts the heap. op name -> (options union member, padding slot,
+# activation slot, {slot: (field name, default, axis of the input it may not exceed)}).
+_CONV_FIELDS = {1: ("stride_w", 0, 2), 2: ("stride_h", 0, 1)}
+_POOL_FIELDS = {1: ("stride_w", 0, 2), 2: ("stride_h", 0, 1), 3: ("filter_width", 0, 2),
+                4: ("filter_height", 0, 1)}
 _POSITIVE_OPTIONS = {
-    "CONV_2D": ("Conv2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 4: ("dilation_w_factor", 1),
-                                  5: ("dilation_h_factor", 1)}),
-    "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0),
-                                                     5: ("dilation_w_factor", 1), 6: ("dilation_h_factor", 1)}),
-    "AVERAGE_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
-                                          4: ("filter_height", 0)}),
-    "MAX_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
-                                      4: ("filter_height", 0)}),
-    "L2_POOL_2D": ("Pool2DOptions", {1: ("stride_w", 0), 2: ("stride_h", 0), 3: ("filter_width", 0),
-                                     4: ("filter_height", 0)}),
-    "TRANSPOSE_CONV": ("TransposeConvOptions", {1: ("stride_w", 0), 2: ("stride_h", 0)}),
+    "CONV_2D": ("Conv2DOptions", 0, 3, {**_CONV_FIELDS, 4: ("dilation_w_factor", 1, 2),
+                                        5: ("dilation_h_factor", 1, 1)}),
+    "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", 0, 4, {**_CONV_FIELDS, 5: ("dilation_w_factor", 1, 2),
+                                                           6: ("dilation_h_factor", 1, 1)}),
+    "AVERAGE_POOL_2D": ("Pool2DOptions", 0, 5, _POOL_FIELDS),
+    "MAX_POOL_2D": ("Pool2DOptions", 0, 5, _POOL_FIELDS),
+    "L2_POOL_2D": ("Pool2DOptions", 0, 5, _POOL_FIELDS),
+    "TRANSPOSE_CONV": ("TransposeConvOptions", 0, 3, {1: ("stride_w", 0, None), 2: ("stride_h", 0, None)}),
 }
+_PADDINGS = (0, 1)  # SAME, VALID
+_MAX_WINDOW = 4096
+_ACTIVATIONS = range(6)  # NONE, RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT
 _OPTION_CODES = {name: code for code, name in _tflite_layout.UNIONS["BuiltinOptions"].items()}
 
 
@@ -294,6 +299,9 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
                 or math.prod(shape) == 0:
             available.add(t)
     constants = set(available) - subgraph_inputs
+    # Declared shapes bound strides and windows, except along dimensions the signature leaves dynamic.
+    shapes = {t: tuple(d if not sig or sig[i] != -1 else 0 for i, d in enumerate(shape))
+              for t, (_, shape, sig, _, _, _) in specs.items()}
     for o, op in enumerate(sg.tables(_SubGraph.OPERATORS)):
         opcode = op.scalar(_Operator.OPCODE_INDEX, 4)
         if opcode >= len(builtin_codes):
@@ -311,7 +319,7 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
                                     f"{len(outputs)} outputs")
             if any(t < 0 for i, t in enumerate(inputs) if i not in optional) or any(t < 0 for t in outputs):
                 raise _fail(source, f"subgraph {n} operator {o} ({name}) lacks a required tensor")
-        _check_options(op, builtin_codes[opcode], f"subgraph {n} operator {o}", source)
+        _check_options(op, builtin_codes[opcode], f"subgraph {n} operator {o}", source, shapes)
         for t in op.vector(_Operator.INPUTS, "i"):
             if t >= 0 and t not in available:
                 raise _fail(source, f"subgraph {n} operator {o} reads tensor {t} before any operator writes it")
@@ -324,17 +332,24 @@ def _check_subgraph(sg, n, buffer_sizes, builtin_codes, source):
     return io
 
 
-def _check_options(op, builtin_code, where, source):
+def _check_options(op, builtin_code, where, source, shapes):
     name = _tflite_layout.BUILTIN_OPERATORS.get(builtin_code)
     if name not in _POSITIVE_OPTIONS:
         return
-    member, fields = _POSITIVE_OPTIONS[name]
+    member, padding_slot, activation_slot, fields = _POSITIVE_OPTIONS[name]
     options = op.table(_Operator.BUILTIN_OPTIONS)
     if op.scalar(_Operator.BUILTIN_OPTIONS_TYPE, 1) != _OPTION_CODES[member] or options is None:
         raise _fail(source, f"{where} ({name}) lacks its {member}")
-    for slot, (field, default) in fields.items():
+    if options.scalar(padding_slot, 1, fmt="<b") not in _PADDINGS:
+        raise _fail(source, f"{where} ({name}) has an unknown padding")
+    if options.scalar(activation_slot, 1, fmt="<b") not in _ACTIVATIONS:
+        raise _fail(source, f"{where} ({name}) has an unknown fused activation")
+    inputs = op.vector(_Operator.INPUTS, "i")
+    image = shapes.get(inputs[0], ()) if inputs else ()
+    for slot, (field, default, axis) in fields.items():
         value = options.scalar(slot, 4, default=default, fmt="<i")
-        if value < 1:
+        limit = image[axis] if axis is not None and len(image) == 4 and image[axis] > 0 else _MAX_WINDOW
+        if not 1 <= value <= max(limit, 1) or value > _MAX_WINDOW:
             raise _fail(source, f"{where} ({name}) has {field} {value}")
 
 
