@@ -7,8 +7,10 @@ Example::
     with flowerlite.Classifier() as clf:          # the packaged int8 model
         print(clf.classify("rose.jpg")[0].label)
 
-Public modules: :mod:`flowerlite.preprocessing` (the shared image rule),
-:mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.errors`.
+Public modules: :mod:`flowerlite.classifier`, :mod:`flowerlite.containers` (Category,
+ClassifierOptions, ModelInfo), :mod:`flowerlite.preprocessing` (the shared image rule),
+:mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.errors`, and the
+``flowerlite`` CLI (:mod:`flowerlite.cli`).
 Importing flowerlite is cheap: numpy, Pillow and the runtime load on first use.
 """
 
@@ -51,17 +53,18 @@ __all__ = [
     "RuntimeUnavailableError",
 ]
 
-_LAZY = {"Category", "Classifier", "ClassifierOptions", "ModelInfo"}
+_LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ModelInfo": "containers",
+         "Classifier": "classifier"}
 
 
 def __getattr__(name: str):
     # The classifier pulls in numpy and Pillow: load it on first use only (PEP 562).
     if name in _LAZY:
-        from . import classifier
+        import importlib
 
-        return getattr(classifier, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'flowerlite' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | set(_LAZY))

@@ -15,11 +15,12 @@ import dataclasses
 import math
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
 from . import _default_model, _probe, _runtime, _tflite_model, metadata, preprocessing
+from .containers import Category, ClassifierOptions, ModelInfo
 from .errors import (
     InvalidModelError,
     LabelError,
@@ -34,87 +35,6 @@ _INPUT_DTYPES = ("float32", "uint8", "int8")
 _UNSET = object()
 MAX_INPUT_SIDE = 4096
 _OUTPUT_DTYPES = ("float32", "uint8", "int8")
-
-
-@dataclasses.dataclass(frozen=True)
-class Category:
-    """One classification result: output index, dequantised probability and label."""
-
-    index: int
-    score: float
-    label: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ClassifierOptions:
-    """Options of a :class:`Classifier` (flat, as in MediaPipe Tasks).
-
-    Attributes:
-        model_path: the ``.tflite`` file; ``None`` loads the packaged default model.
-        labels_path: a label file (one label per line); beats the model's metadata.
-        runtime: ``"ai-edge-litert"``, ``"tflite-runtime"`` or ``"tensorflow"``; ``None``
-            uses ``$FLOWERLITE_RUNTIME`` or the first one installed.
-        num_threads: interpreter threads; ``None`` lets the runtime decide.
-        top_k: how many categories :meth:`Classifier.classify` returns; ``None`` for all.
-        score_threshold: categories scoring below this are dropped.
-        mean, std: input normalisation overriding the model's metadata.
-        max_pixels: images with more pixels are refused (``None``: no limit).
-        max_batch_size: batches are run in chunks of at most this many images.
-        safe_load: load each new model first in a child process, so that a damaged
-            model that passes verification but crashes the runtime raises
-            InvalidModelError instead (once per model and runtime; cached).
-    """
-
-    model_path: str | os.PathLike | None = None
-    labels_path: str | os.PathLike | None = None
-    runtime: str | None = None
-    num_threads: int | None = None
-    top_k: int | None = 5
-    score_threshold: float = 0.0
-    mean: tuple[float, ...] | None = None
-    std: tuple[float, ...] | None = None
-    max_pixels: int | None = preprocessing.MAX_PIXELS
-    max_batch_size: int = 32
-    safe_load: bool = True
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelInfo:
-    """The model contract as the classifier uses it (read from the model and its metadata)."""
-
-    model_path: str
-    name: str
-    version: str
-    description: str
-    input_shape: tuple[int, ...]
-    input_dtype: str
-    input_scale: float
-    input_zero_point: int
-    output_shape: tuple[int, ...]
-    output_dtype: str
-    output_scale: float
-    output_zero_point: int
-    labels: tuple[str, ...]
-    labels_source: str
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    normalization_source: str
-    has_metadata: bool
-    runtime: str
-    runtime_version: str
-
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """(height, width) of the model input image."""
-        return self.input_shape[1], self.input_shape[2]
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.labels)
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict of every field."""
-        return dataclasses.asdict(self)
 
 
 def _check_options(options: ClassifierOptions) -> None:

@@ -60,7 +60,7 @@ def main() -> None:
 
     unions_of_field: dict[tuple[str, str], str] = {}
     for name, body in classes.items():
-        for field, enum, method in re.findall(r"self\.(\w+) = (\w+)Creator\(self\.\w+Type, \w+\.(\w+)\(\)\)", body):
+        for _field, enum, method in re.findall(r"self\.(\w+) = (\w+)Creator\(self\.\w+Type, \w+\.(\w+)\(\)\)", body):
             unions_of_field[(name[:-1], method)] = enum  # "OperatorT" -> "Operator"
 
     tables: dict[str, tuple[str, ...]] = {}
