@@ -145,7 +145,7 @@ def _calibration_note(options: ExportOptions, count: int, classes: int, quantiza
             f"scale {scale:g} and zero point {zero}, i.e. the uint8 input is the raw pixel and (x - 127) / 128 "
             f"costs nothing.")
     if loss is not None:
-        text += f" Test top-1 loss against float32: {loss:+.2f} points (target: at most 0.5)."
+        text += f" Test top-1 loss against float32: {loss:.2f} points (target: at most 0.5)."
     return text
 
 
