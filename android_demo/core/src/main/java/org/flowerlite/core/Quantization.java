@@ -5,8 +5,8 @@ public final class Quantization {
     private Quantization() {}
 
     /**
-     * round(x / scale + zero_point), clipped to the tensor type's range: the SDK's to_input_tensor, which
-     * computes in float32 and rounds half to even (numpy.rint).
+     * round(x / scale) + zero_point, clipped to the tensor type's range: the SDK's to_input_tensor and
+     * TFLite's Quantize op, which compute in float32 and round half away from zero.
      */
     public static int[] quantize(float[] values, TensorSpec spec) {
         if (!spec.isQuantized()) {
@@ -16,8 +16,8 @@ public final class Quantization {
         int hi = spec.type().maxValue();
         int[] out = new int[values.length];
         for (int i = 0; i < values.length; i++) {
-            float x = values[i] / spec.scale() + (float) spec.zeroPoint();
-            double q = Math.rint(x);
+            float x = values[i] / spec.scale();
+            double q = Math.signum(x) * Math.floor(Math.abs(x) + 0.5f) + spec.zeroPoint();
             out[i] = (int) Math.max(lo, Math.min(hi, q));
         }
         return out;

@@ -77,11 +77,11 @@ public class ImagePreprocessorTest {
     }
 
     @Test
-    public void quantisationRoundsHalfToEvenAndClipsToTheTypesRange() {
+    public void quantisationRoundsHalfAwayFromZeroLikeTfliteAndClipsToTheTypesRange() {
         TensorSpec int8 = new TensorSpec("x", new int[] {1, 6}, TensorType.INT8, 0.5f, -1);
-        // x / 0.5 - 1 = -0.5 -> -0, 0.5 -> 0, 1.5 -> 2, -1.5 -> -2 (half to even), then clip to [-128, 127].
+        // x / 0.5 = 0.5 -> 1, 1.5 -> 2, 2.5 -> 3, -0.5 -> -1 (half away from zero), then - 1 and clip.
         int[] q = Quantization.quantize(new float[] {0.25f, 0.75f, 1.25f, -0.25f, 500f, -500f}, int8);
-        assertArrayEquals(new int[] {0, 0, 2, -2, 127, -128}, q);
+        assertArrayEquals(new int[] {0, 1, 2, -2, 127, -128}, q);
         TensorSpec uint8 = new TensorSpec("x", new int[] {1, 2}, TensorType.UINT8, 1f, 0);
         assertArrayEquals(new int[] {0, 255}, Quantization.quantize(new float[] {-3f, 300f}, uint8));
     }
