@@ -97,7 +97,7 @@ def _labelled_test_images(data_dir: str, subset: str = "test") -> list[tuple[Pat
 
 def build_cam_twin(args, keras_model, layer: str, mean, std, classifier):
     """Build, convert and open the CAM twin of the Keras model, of the deployed file's kind (int8 or float)."""
-    from training.explain.cam_tflite import TfliteCam, build_cam_model, export_cam_tflite
+    from training.explain.cam_tflite import TfliteCam, build_cam_model, class_weights, export_cam_tflite
     from training.explain.gradcam import normalise
 
     cam_model = build_cam_model(keras_model, layer)
@@ -108,7 +108,7 @@ def build_cam_twin(args, keras_model, layer: str, mean, std, classifier):
     path = Path(args.out) / f"{Path(args.model).stem}.cam-twin.tflite"
     print(f"[explain] converting the CAM twin ({'int8, ' + str(len(calibration)) + ' calibration images' if calibration is not None else 'float32'}) -> {path}", flush=True)
     export_cam_tflite(cam_model, path, calibration)
-    return TfliteCam(path, mean, std)
+    return TfliteCam(path, mean, std, class_weights(keras_model))
 
 
 def _calibration_crops(args, size: int) -> np.ndarray:
@@ -181,5 +181,9 @@ def run(args) -> int:
         title = f"{explainer.facts.name} ({explainer.facts.runtime}) on {len(chosen)} test images from {args.data_dir}"
         path = write_grid(exps, out / f"grid_{len(chosen)}.png", title=title)
         wrong = sum(1 for e in exps if e.top5[0][0] != e.true_label)
-        print(f"grid of {len(exps)} images ({wrong} wrong) -> {path}", flush=True)
+        twin = ""
+        if cam is not None:  # how far the twin's score for the explained class is from the deployed file's
+            gap = max(abs(e.cam.probability - e.top5[0][1]) for e in exps)
+            twin = f", CAM twin within {gap:.4f} of the deployed top score"
+        print(f"grid of {len(exps)} images ({wrong} wrong{twin}) -> {path}", flush=True)
     return 0

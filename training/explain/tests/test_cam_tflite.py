@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.explain.cam_tflite import TfliteCam, build_cam_model, export_cam_tflite
+from training.explain.cam_tflite import TfliteCam, build_cam_model, class_weights, export_cam_tflite
 from training.explain.gradcam import ExplainError
 from training.explain.tests import synthetic
 from training.explain.tests.test_gradcam import P, Q, peak_rate
@@ -17,7 +17,7 @@ def int8_twin(patch_model, patch_data, tmp_path_factory):
     calibration = synthetic.normalise(patch_data[0].images[:64])
     path = export_cam_tflite(build_cam_model(patch_model, synthetic.CAM_LAYER),
                              tmp_path_factory.mktemp("twin") / "twin_int8.tflite", calibration)
-    return TfliteCam(path, synthetic.MEAN, synthetic.STD)
+    return TfliteCam(path, synthetic.MEAN, synthetic.STD, class_weights(patch_model))
 
 
 def test_the_int8_twin_cam_peak_falls_inside_the_patch(int8_twin, patch_data):
@@ -42,7 +42,7 @@ def test_the_int8_twin_scores_like_the_deployed_int8_model(int8_twin, patch_tfli
 
 def test_the_cam_of_a_model_reading_another_region_fails_the_patch_check(other_region_model, patch_data, tmp_path):
     path = export_cam_tflite(build_cam_model(other_region_model, synthetic.CAM_LAYER), tmp_path / "twin.tflite")
-    twin = TfliteCam(path, synthetic.MEAN, synthetic.STD)
+    twin = TfliteCam(path, synthetic.MEAN, synthetic.STD, class_weights(other_region_model))
     maps = [twin.explain(image).heatmap for image in patch_data[1].images]
     assert twin.runtime == "TFLite float32 twin"
     assert peak_rate(maps, P) <= 0.1
@@ -54,8 +54,9 @@ def test_class_maps_average_to_the_logits(patch_model, patch_data):
 
     cam_model = build_cam_model(patch_model, synthetic.CAM_LAYER)
     x = synthetic.normalise(patch_data[1].images[:2])
-    probs, maps = (np.asarray(t) for t in cam_model(x, training=False))
-    bias = np.asarray(patch_model.get_layer("head").layers[-1].bias)
+    probs, fmap = (np.asarray(t) for t in cam_model(x, training=False))
+    kernel, bias = class_weights(patch_model)
+    maps = fmap @ kernel  # (N, h, w, classes): one CAM per class
     np.testing.assert_allclose(tf.nn.softmax(maps.mean(axis=(1, 2)) + bias).numpy(), probs, atol=1e-5)
     np.testing.assert_allclose(probs, patch_model.predict(x, verbose=0), atol=1e-6)
 
