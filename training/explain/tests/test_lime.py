@@ -106,3 +106,23 @@ def test_an_unknown_segmentation_is_named(patch_tflite_int8, patch_data):
     with Classifier(patch_tflite_int8) as classifier:
         with pytest.raises(ExplainError, match="Received: segmentation='watershed'"):
             explain_with_lime(classifier, patch_data[1].images[0], LimeConfig(segmentation="watershed"))
+
+
+def test_the_batched_sampler_builds_the_images_lime_itself_builds():
+    from lime.lime_image import LimeImageExplainer
+
+    from training.explain.lime_explainer import _BatchedLimeExplainer
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (12, 12, 3), dtype=np.uint8)
+    segments = (np.arange(12)[:, None] // 4) * 3 + np.arange(12)[None, :] // 4  # 9 square superpixels
+    fudged = np.zeros_like(image)
+
+    def fingerprint(batch):  # one row per image, unique to its pixels
+        return batch.reshape(len(batch), -1).astype(np.float64) @ np.arange(1, 12 * 12 * 3 + 1)[:, None]
+
+    ours = _BatchedLimeExplainer(random_state=3).data_labels(image, fudged, segments, fingerprint, 25, batch_size=7)
+    theirs = LimeImageExplainer(random_state=3).data_labels(image, fudged, segments, fingerprint, 25, batch_size=7)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    assert len(np.unique(ours[1])) > 20  # the samples really differ from each other
