@@ -70,3 +70,26 @@ def test_the_converted_imagenet_model_passes_the_imagenet_check(name):
         assert expected in ranked, f"{name}: {file} expected {expected!r} in the top 5; got {report}"
     firsts = sum(ranked[0] == expected for expected, ranked in zip(EXPECTED.values(), top5))
     assert firsts >= 3, f"{name}: only {firsts} of 4 named classes ranked first: {report}"
+
+
+def _stem_log_variance_ratio(model, pixels: np.ndarray, mean, std) -> float:
+    """Median over channels of log(variance of the stem conv output on `pixels` / BN running var)."""
+    import keras
+
+    stem = keras.Model(model.input, model.get_layer("stem_conv").output)
+    out = stem.predict((pixels - np.asarray(mean, np.float32)) / np.asarray(std, np.float32), verbose=0)
+    running_var = model.get_layer("stem_bn").moving_variance.numpy()
+    return float(np.median(np.log(out.var(axis=(0, 1, 2)) / running_var)))
+
+
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "efficientnet_lite2"])
+def test_the_weights_were_trained_with_127_128_normalisation_not_imagenet_mean_std(name):
+    # The stem BatchNorm's running variance was collected on the inputs the weights were trained
+    # with: the right normalisation reproduces it (ratio ~1), ImageNet mean/std gives ~4x too much.
+    root = require_shared("imagenet-check")
+    model = _converted_model(name)
+    pixels = np.stack([_image(root / f, model.input.shape[1]) for f in EXPECTED])
+    lite = _stem_log_variance_ratio(model, pixels, LITE_MEAN, LITE_STD)
+    imagenet = _stem_log_variance_ratio(model, pixels, (123.675, 116.28, 103.53), (58.395, 57.12, 57.375))
+    assert abs(lite) < 0.7, f"(x-127)/128 gives log variance ratio {lite:.2f}"
+    assert imagenet > 1.0 and abs(imagenet) > 2 * abs(lite), f"ImageNet mean/std gives {imagenet:.2f} vs {lite:.2f}"
