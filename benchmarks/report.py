@@ -106,6 +106,7 @@ class JobResult:
     e2e: LatencyStats | None = None
     invoke: LatencyStats | None = None
     single_images_per_s: float | None = None
+    cores_used: float | None = None  # CPU time / wall time of the process while timing end to end
     batch_size: int = 0
     batched_images_per_s: float | None = None
     timing_top1: float | None = None  # top-1 accuracy on the timing images
@@ -308,18 +309,20 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named (batch size {how.accuracy_batch_size})."]
     out += ["", "## Speed and memory", "",
             "Latency in ms, p50 / p90 / p99 after warm-up. End to end = decode + preprocess + invoke + top-5 from a file path; "
-            "invoke = the runtime alone on a prepared input (MediaPipe has no separate invoke).", ""]
+            "invoke = the runtime alone on a prepared input (MediaPipe has no separate invoke). Cores used = the job's CPU time / "
+            "wall time while timing end to end (MediaPipe has no thread setting: this is what it chose).", ""]
     rows = []
     for j in report.jobs:
         if j.status != "ok":
-            rows.append([j.variant, j.engine, j.runtime, _threads(j.threads)] + ["–"] * 7 + [f"failed: {j.error}"])
+            rows.append([j.variant, j.engine, j.runtime, _threads(j.threads)] + ["–"] * 8 + [f"failed: {j.error}"])
             continue
         rows.append([j.variant, j.engine, f"{j.runtime} {j.runtime_version}", _threads(j.threads), _num(j.load_ms, 1),
-                     _mb(j.peak_rss_bytes) + (f" ({_mb(j.rss_start_bytes)})" if j.rss_start_bytes else ""), _pcts(j.e2e), _pcts(j.invoke), _num(j.single_images_per_s, 1),
+                     _mb(j.peak_rss_bytes) + (f" ({_mb(j.rss_start_bytes)})" if j.rss_start_bytes else ""), _pcts(j.e2e), _pcts(j.invoke),
+                     _num(j.cores_used, 2), _num(j.single_images_per_s, 1),
                      _num(j.batched_images_per_s, 1) + (f" (×{j.batch_size})" if j.batch_size else ""),
                      _pct(j.agreement_with_sdk), ""])
     out += _table(["variant", "engine", "runtime", "threads", "load ms", "peak RSS MB (before load)", "end to end ms", "invoke ms",
-                   "images/s", "images/s batched", "top-1 = SDK", "note"], rows, "lllrrrrrrrrl")
+                   "cores used", "images/s", "images/s batched", "top-1 = SDK", "note"], rows, "lllrrrrrrrrrl")
     if report.ratios:
         out += ["", "## Throughput ratios (end to end, same model, same images, same run)", "",
                 "Median = ratio of 1 / p50 latency (robust to bursts of load from other processes); "

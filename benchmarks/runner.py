@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import random
 import shutil
@@ -176,6 +177,8 @@ class _Record:
     ready: dict = field(default_factory=dict)
     error: str = ""
     e2e_ns: list = field(default_factory=list)
+    e2e_cpu_ns: int = 0
+    e2e_wall_ns: int = 0
     e2e_top1: dict = field(default_factory=dict)  # image index -> top-1
     invoke_ns: list = field(default_factory=list)
     invoke_supported: bool = True
@@ -272,6 +275,8 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
                 reply = record.call("e2e", images=chunk)
                 if reply:
                     record.e2e_ns += reply["latencies_ns"]
+                    record.e2e_cpu_ns += reply["cpu_ns"]
+                    record.e2e_wall_ns += reply["wall_ns"]
                     record.e2e_top1.update({i: t[0] for i, t in zip(chunk, reply["topk"])})
                 if record.invoke_supported:
                     reply = record.call("invoke", images=chunk[:1], repeats=repeats)
@@ -387,6 +392,7 @@ def _job_results(records: list[_Record], batch: int, labels: np.ndarray, label_m
             e2e=summarize_latencies(record.e2e_ns) if record.e2e_ns else None,
             invoke=summarize_latencies(record.invoke_ns) if record.invoke_ns else None,
             single_images_per_s=throughput(len(record.e2e_ns), sum(record.e2e_ns)) if record.e2e_ns else None,
+            cores_used=record.e2e_cpu_ns / record.e2e_wall_ns if record.e2e_wall_ns else None,
             batch_size=0 if job.engine == "mediapipe" else batch,
             batched_images_per_s=throughput(record.batch_images, record.batch_ns) if record.batch_ns and job.engine != "mediapipe" else None,
             timing_top1=timing_top1, agreement_with_sdk=agreement,
@@ -424,7 +430,7 @@ def _ratio(name: str, a: JobResult, b: JobResult) -> Ratio:
 
 
 def _ratios(jobs: list[JobResult], threads) -> list[Ratio]:
-    """SDK / bare interpreter and SDK / MediaPipe per variant (and thread count), bare ai-edge-litert / tflite-runtime."""
+    """SDK / bare interpreter and SDK / MediaPipe per variant and thread count; bare ai-edge-litert / tflite-runtime."""
     ok = [j for j in jobs if j.status == "ok" and j.e2e and j.single_images_per_s]
     main = jobs[0].python if jobs else ""
     ratios = []
@@ -434,12 +440,18 @@ def _ratios(jobs: list[JobResult], threads) -> list[Ratio]:
         if bare:
             ratios.append(_ratio("SDK / bare interpreter", sdk, bare))
         mediapipe = next((j for j in ok if j.variant == sdk.variant and j.engine == "mediapipe"), None)
-        if mediapipe and sdk.threads == max(threads):
+        if mediapipe:
             ratios.append(_ratio("SDK / MediaPipe", sdk, mediapipe))
     for new in (j for j in ok if j.engine == "bare" and j.runtime == "ai-edge-litert"):
         for old in (j for j in ok if j.engine == "bare" and j.runtime == "tflite-runtime" and j.variant == new.variant and j.threads == new.threads):
             ratios.append(_ratio("ai-edge-litert / tflite-runtime (bare)", new, old))
     return ratios
+
+
+def _mediapipe_threads(report: BenchmarkReport) -> int | None:
+    """The thread count to compare MediaPipe with: the cores its jobs really used, rounded (it has no setting)."""
+    used = [j.cores_used for j in report.jobs if j.engine == "mediapipe" and j.status == "ok" and j.cores_used]
+    return max(1, round(sum(used) / len(used))) if used else None
 
 
 FULL_TEST_IMAGES = 6149
@@ -448,13 +460,21 @@ FULL_TEST_IMAGES = 6149
 def evaluate_targets(report: BenchmarkReport) -> list[Target]:
     """The issue's goals, checked against a report (worst case over variants and thread counts)."""
     targets = []
+    mediapipe_threads = _mediapipe_threads(report)
     for name, threshold in (("SDK / bare interpreter", 0.95), ("SDK / MediaPipe", 1.0)):
         ratios = [r for r in report.ratios if r.name == name]
+        scope = "worst variant and thread count"
+        if name == "SDK / MediaPipe" and mediapipe_threads is not None:
+            # Like for like: MediaPipe exposes no thread setting, so it is compared with the SDK at the cores it used.
+            same = [r for r in ratios if r.threads == mediapipe_threads]
+            ratios, scope = same or ratios, f"worst variant, SDK at {mediapipe_threads} thread(s) = the cores MediaPipe used" if same else scope
         worst = min(ratios, key=lambda r: r.value) if ratios else None
+        mean = math.exp(sum(math.log(r.value) for r in ratios) / len(ratios)) if ratios else None
         targets.append(Target(
-            f"SDK end-to-end throughput ≥ {threshold}× {name.split(' / ')[1]} (median, worst case)",
+            f"SDK end-to-end throughput ≥ {threshold}× {name.split(' / ')[1]} (median latency, {scope})",
             worst.value if worst else None, threshold, ">=", (worst.value >= threshold) if worst else None,
-            f"{worst.variant}, threads {worst.threads if worst.threads is not None else 'default'}" if worst else "no such pair in this run",
+            (f"worst: {worst.variant}, threads {worst.threads if worst.threads is not None else 'default'}; "
+             f"geometric mean of the {len(ratios)} ratios {mean:.3f}") if worst else "no such pair in this run",
         ))
     int8 = [a for a in report.accuracy if report.model(a.variant) and report.model(a.variant).precision == "int8"]
     full = report.dataset.source == "oxford102" and report.dataset.subset == "test" and report.dataset.n_images == FULL_TEST_IMAGES

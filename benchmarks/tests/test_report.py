@@ -12,7 +12,7 @@ from benchmarks.charts import write_charts
 from benchmarks.cli import main
 from benchmarks.compare import compare_reports
 from benchmarks.errors import BenchmarkError
-from benchmarks.report import read_json, render_markdown, write_json
+from benchmarks.report import Ratio, read_json, render_markdown, write_json
 from benchmarks.runner import evaluate_targets
 
 from .conftest import make_report
@@ -78,6 +78,18 @@ def test_targets_pass_fail_or_stay_unmeasured():
     assert full.passed is None and full.value == pytest.approx(0.25 * 6149 / 30)  # extrapolated from 30 images
     slow = dataclasses.replace(report, ratios=(dataclasses.replace(report.ratios[0], value=0.9),))
     assert [t.passed for t in evaluate_targets(slow)][0] is False
+
+
+def test_mediapipe_target_compares_with_the_sdk_at_the_cores_mediapipe_used():
+    report = make_report()
+    mediapipe = dataclasses.replace(report.jobs[-1], status="ok", error="", e2e=report.jobs[0].e2e, cores_used=1.02)
+    ratios = (Ratio("SDK / MediaPipe", "lite0-int8", 1, "sdk.t1", "mediapipe", 1.10, 1.0),
+              Ratio("SDK / MediaPipe", "lite0-int8", 2, "sdk.t2", "mediapipe", 0.80, 1.0))
+    report = dataclasses.replace(report, jobs=report.jobs[:-1] + (mediapipe,), ratios=ratios)
+    target = next(t for t in evaluate_targets(report) if "MediaPipe" in t.name)
+    assert target.value == 1.10 and target.passed is True
+    assert "SDK at 1 thread(s) = the cores MediaPipe used" in target.name
+    assert "geometric mean of the 1 ratios 1.100" in target.detail
 
 
 def test_charts_are_png_files_with_content(report, tmp_path):

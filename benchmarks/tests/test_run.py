@@ -34,6 +34,7 @@ def test_run_measures_every_job_and_writes_json_markdown_and_charts(quadrant_set
         assert job.e2e.n == 8 and job.invoke.n == 4 and job.threads == 1
         assert job.batch_size == 2 and job.batched_images_per_s > 0 and job.single_images_per_s > 0
         assert job.peak_rss_bytes >= job.rss_after_load_bytes > 0 and job.load_ms > 0
+        assert 0 < job.cores_used < 1.5  # one interpreter thread (and Python) per job here
         assert job.timing_top1 == 1.0 and job.agreement_with_sdk == 1.0  # the quadrant model is never wrong here
     accuracy = {a.variant: a for a in report.accuracy}
     assert accuracy["quadrants-float32"].top1 == accuracy["quadrants-int8"].top1 == 1.0
