@@ -6,6 +6,7 @@
 - `explanation`: one image explained all three ways, for the deployed model's top class.
 - `panels`: the PNG panel per image and the grid over test images.
 - `command`: `python -m training explain IMAGE... --model M.tflite --keras runs/<run>/model.keras`.
+- `errors`: `ExplainError`, rooted at `FlowerliteError`.
 
 Nothing is imported here, so `import training.explain` stays cheap (no TensorFlow, no lime).
 """

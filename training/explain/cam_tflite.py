@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.explain.gradcam import ExplainError, _head_parts
+from training.explain.errors import ExplainError
+from training.explain.gradcam import _head_parts
 
 __all__ = ["CamResult", "TfliteCam", "build_cam_model", "class_weights", "export_cam_tflite"]
 
@@ -122,5 +123,5 @@ class TfliteCam:
         cam = np.maximum(fmap @ self.kernel[:, index], 0.0)
         coarse = cam / cam.max() if cam.max() > 0 else cam
         size = crop.shape[:2]
-        heatmap = np.asarray(Image.fromarray(coarse.astype(np.float32), mode="F").resize((size[1], size[0]), Image.BILINEAR))
+        heatmap = np.asarray(Image.fromarray(coarse.astype(np.float32)).resize((size[1], size[0]), Image.BILINEAR))
         return CamResult(np.clip(heatmap, 0, 1), coarse, index, float(probs[index]), self.runtime)

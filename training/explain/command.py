@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.explain.gradcam import ExplainError
+from training.explain.errors import ExplainError
 
 __all__ = ["add_arguments", "run", "pick_grid_samples"]
 

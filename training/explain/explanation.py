@@ -12,7 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from training.explain.gradcam import ExplainError, GradCam, GradCamExplainer, normalise
+from training.explain.errors import ExplainError
+from training.explain.gradcam import GradCam, GradCamExplainer, normalise
 
 __all__ = ["Explanation", "ImageExplainer", "model_batch", "model_facts"]
 

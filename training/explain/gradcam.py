@@ -14,13 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training.errors import ConfigError, FlowerliteError
+from training.errors import ConfigError
+from training.explain.errors import ExplainError
 
-__all__ = ["ExplainError", "GradCam", "GradCamExplainer", "grad_cam", "grad_cam_layer_for_run", "load_classifier", "normalise"]
-
-
-class ExplainError(FlowerliteError):
-    """A model, image or option given to the explanation tools cannot be used."""
+__all__ = ["GradCam", "GradCamExplainer", "grad_cam", "grad_cam_layer_for_run", "load_classifier", "normalise"]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.explain.gradcam import ExplainError
+from training.explain.errors import ExplainError
 
 try:
     from lime.lime_image import LimeImageExplainer

@@ -43,7 +43,7 @@ def _resize_map(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         return values
     from PIL import Image
 
-    resized = Image.fromarray(values.astype(np.float32), mode="F").resize((shape[1], shape[0]), Image.BILINEAR)
+    resized = Image.fromarray(values.astype(np.float32)).resize((shape[1], shape[0]), Image.BILINEAR)
     return np.clip(np.asarray(resized), 0.0, 1.0)
 
 

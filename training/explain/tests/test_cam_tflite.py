@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from training.explain.cam_tflite import TfliteCam, build_cam_model, class_weights, export_cam_tflite
-from training.explain.gradcam import ExplainError
+from training.explain.errors import ExplainError
 from training.explain.tests import synthetic
 from training.explain.tests.test_gradcam import P, Q, peak_rate
 

@@ -103,3 +103,10 @@ def test_explain_cam_needs_the_keras_model(patch_tflite_int8, patch_data, tmp_pa
 def test_explain_refuses_a_nonsense_sample_count(patch_tflite_int8, capsys):
     assert main(["explain", "x.jpg", "--model", str(patch_tflite_int8), "--num-samples", "0"]) == 2
     assert capsys.readouterr().err.strip() == "error: --num-samples must be at least 1. Received: 0"
+
+
+def test_explain_names_an_image_that_cannot_be_decoded(patch_tflite_int8, tmp_path, capsys):
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    assert main(["explain", str(bad), "--model", str(patch_tflite_int8), "--no-lime"]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {bad} is not an image Pillow can read (JPEG, PNG, WebP, ...)"

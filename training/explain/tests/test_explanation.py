@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from training.explain.explanation import ImageExplainer
-from training.explain.gradcam import ExplainError
+from training.explain.errors import ExplainError
 from training.explain.lime_explainer import LimeConfig
 from training.explain.tests import synthetic
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.explain.gradcam import ExplainError, GradCamExplainer, grad_cam, grad_cam_layer_for_run
+from training.explain.errors import ExplainError
+from training.explain.gradcam import GradCamExplainer, grad_cam, grad_cam_layer_for_run
 from training.explain.tests import synthetic
 
 P = synthetic.box_mask(synthetic.P_BOX)

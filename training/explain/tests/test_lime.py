@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.explain.gradcam import ExplainError
+from training.explain.errors import ExplainError
 from training.explain.lime_explainer import LimeConfig, LimeResult, explain_with_lime
 from training.explain.tests import synthetic
 
