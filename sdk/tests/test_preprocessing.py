@@ -384,6 +384,14 @@ def test_to_input_tensor_lookup_of_8_bit_pixels_equals_the_arithmetic(dtype, sca
     assert np.array_equal(fast, slow)
 
 
+def test_to_input_tensor_passes_pixels_through_when_quantisation_undoes_normalisation():
+    pixels = np.arange(256, dtype=np.uint8).reshape(16, 16, 1).repeat(3, axis=2)
+    kwargs = dict(mean=(127.0,), std=(128.0,), dtype="uint8", scale=1 / 128, zero_point=127)  # the released int8 contract
+    fast = to_input_tensor(pixels, **kwargs)
+    assert fast.dtype == np.uint8 and np.array_equal(fast, pixels) and fast is not pixels
+    assert np.array_equal(fast, to_input_tensor(pixels.astype(np.int32), **kwargs))
+
+
 def test_to_input_tensor_accepts_arrays_and_grayscale():
     array = np.full((2, 2, 3), 255, np.uint8)
     np.testing.assert_allclose(to_input_tensor(array, mean=0, std=255), 1.0)
