@@ -391,9 +391,11 @@ class Classifier:
 
     def _categories(self, row: np.ndarray, top_k: int | None, threshold: float) -> list[Category]:
         order = np.argsort(-row, kind="stable")
+        if top_k is not None:
+            # Scores at or above the threshold are a prefix of this order: build only the top_k Categories.
+            order = order[:top_k]
         labels = self._info.labels
-        result = [Category(int(i), float(row[i]), labels[i]) for i in order if row[i] >= threshold]
-        return result[:top_k] if top_k is not None else result
+        return [Category(int(i), float(row[i]), labels[i]) for i in order if row[i] >= threshold]
 
     def _runtime_error(self, exc: Exception, action: str) -> UnsupportedModelError:
         reason = " ".join(str(exc).split()) or type(exc).__name__
