@@ -55,9 +55,9 @@ def compare_reports(a: BenchmarkReport, b: BenchmarkReport, name_a: str = "A", n
         rows.append([variant,
                      _f(x and 100 * x.top1), _f(y and 100 * y.top1), _delta_points(x and x.top1, y and y.top1),
                      _f(x and 100 * x.top5), _f(y and 100 * y.top5), _delta_points(x and x.top5, y and y.top5),
-                     _f(x and x.seconds, 1), _f(y and y.seconds, 1), _ratio(x and x.seconds, y and y.seconds)])
-    out += ["", "Accuracy (%, Δ in points; pass time in s, B/A)"]
-    out += _grid(["variant", "top1 A", "top1 B", "Δ", "top5 A", "top5 B", "Δ", "pass A", "pass B", "B/A"], rows)
+                     _f(x and x.images_per_s, 0), _f(y and y.images_per_s, 0), _ratio(x and x.images_per_s, y and y.images_per_s)])
+    out += ["", "Accuracy (%, Δ in points; accuracy-pass speed in images/s, B/A)"]
+    out += _grid(["variant", "top1 A", "top1 B", "Δ", "top5 A", "top5 B", "Δ", "img/s A", "img/s B", "B/A"], rows)
 
     jobs_a = {job_key(j.job_id): j for j in a.jobs}
     jobs_b = {job_key(j.job_id): j for j in b.jobs}
@@ -78,12 +78,17 @@ def compare_reports(a: BenchmarkReport, b: BenchmarkReport, name_a: str = "A", n
     if only_b:
         out.append(f"Only in B: {', '.join(only_b)}")
 
-    targets_b = {t.name: t for t in b.targets}
+    # A target's name ends with its scope in brackets, which a newer harness may word differently.
+    def short(name: str) -> str:
+        return name.split(" (", 1)[0]
+
+    targets_a = {short(t.name): t for t in a.targets}
+    targets_b = {short(t.name): t for t in b.targets}
+    state = {True: "met", False: "MISSED", None: "–"}
     rows = []
-    for t in a.targets:
-        u = targets_b.get(t.name)
-        rows.append([t.name, _f(t.value, 3), {True: "met", False: "MISSED", None: "–"}[t.passed],
-                     _f(u and u.value, 3), {True: "met", False: "MISSED", None: "–"}[u.passed if u else None]])
+    for name in list(targets_a) + [n for n in targets_b if n not in targets_a]:
+        t, u = targets_a.get(name), targets_b.get(name)
+        rows.append([name, _f(t and t.value, 3), state[t.passed if t else None], _f(u and u.value, 3), state[u.passed if u else None]])
     if rows:
         out += ["", "Targets"]
         out += _grid(["target", "A", "", "B", ""], rows)

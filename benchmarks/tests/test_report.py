@@ -108,11 +108,13 @@ def test_compare_prints_accuracy_deltas_speed_ratios_and_unmatched_jobs():
     assert "A = a.json: 2026-01-01T00:00:00+00:00, Test CPU (x86_64, 2 cores)" in text
     assert "different images" in text
     int8 = next(line for line in text.splitlines() if line.startswith("lite0-int8 "))
-    assert int8.split() == ["lite0-int8", "90.00", "91.00", "+1.00", "98.00", "98.00", "+0.00", "0.2", "0.2", "1.00×"]
+    assert int8.split() == ["lite0-int8", "90.00", "91.00", "+1.00", "98.00", "98.00", "+0.00", "120", "120", "1.00×"]
     sdk = next(line for line in text.splitlines() if line.startswith("lite0-int8.sdk.ai-edge-litert.t2"))
     assert sdk.split()[1:4] == ["8.00", "4.00", "0.50×"]
     assert "Only in A: lite0-int8.mediapipe" in text
     assert "Only in B: lite0-float32.sdk.ai-edge-litert.t4" in text
+    target = next(line for line in text.splitlines() if line.startswith("Full 6149-image"))
+    assert target.split()[-4:] == ["51.200", "–", "51.200", "–"]
 
 
 def test_compare_command_prints_the_diff_and_names_a_missing_file(report, tmp_path, capsys):
