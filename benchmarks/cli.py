@@ -93,6 +93,8 @@ def _run(args, argv: list[str]) -> int:
     write_json(report, output / "benchmark.json")
     (output / "benchmark.md").write_text(render_markdown(report))
     charts = write_charts(report, output) if args.charts else []
+    if args.charts and not charts:
+        print("No charts: matplotlib is not installed (pip install matplotlib, or -e \".[bench]\")", file=sys.stderr)
     written = [output / "benchmark.json", output / "benchmark.md", *charts]
     # The checksums of what this run wrote, beside it (the command that rebuilds it is in the files).
     (output / "SHA256SUMS").write_text("".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in written))
@@ -115,8 +117,18 @@ def _compare(args) -> int:
     return 0
 
 
+def _use_checkout_sdk() -> None:
+    # In a fresh clone the SDK is not installed yet: use the checkout's sdk/ (the job processes do too).
+    import importlib.util
+
+    sdk = Path(__file__).resolve().parent.parent / "sdk"
+    if importlib.util.find_spec("flowerlite") is None and (sdk / "flowerlite").is_dir():
+        sys.path.insert(0, str(sdk))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (2 with one line on stderr for a user error)."""
+    _use_checkout_sdk()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
