@@ -31,6 +31,11 @@ class AugmentConfig:
     brightness: float = 0.1
     contrast: float = 0.1
     saturation: float = 0.1
+    # Phase 2 only: batch MixUp / CutMix (0 disables each), as timm's Mixup in batch mode.
+    mixup_alpha: float = 0.0
+    cutmix_alpha: float = 0.0
+    mix_prob: float = 1.0  # probability that a batch is mixed at all
+    switch_prob: float = 0.5  # probability of CutMix rather than MixUp when both are on
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Phase2Config:
     batch_size: int = 32
     patience: int = 8  # early stopping on val accuracy
     fine_tune_from: str = ""  # layer name; empty: the backbone's registered default; "all": everything
+    ema_momentum: float = 0.0  # > 0: keep an exponential moving average of the weights, validate and keep it
 
 
 @dataclass(frozen=True)

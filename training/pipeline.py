@@ -11,6 +11,7 @@ from typing import Sequence
 import tensorflow as tf
 
 from training.config import AugmentConfig
+from training.mixing import mix_batch, mixing_enabled
 
 __all__ = ["CROP_FRACTION", "decode_image", "resize_and_crop", "random_resized_crop", "make_dataset"]
 
@@ -101,11 +102,13 @@ def make_dataset(
     shuffle: bool = False,
     repeat_views: int = 1,
     cache: bool = True,
+    mix: bool = False,
 ) -> tf.data.Dataset:
     """Batched (image, one-hot label) pairs, normalised as (x - mean) / std.
 
     With `augment`, each image gets a random-resized crop seeded by (seed, epoch-free index), so a
-    run is repeatable; without it, the evaluation rule.  Decoded images are cached in memory.
+    run is repeatable; without it, the evaluation rule.  With `mix` too, batches are mixed by
+    MixUp/CutMix as `augment` asks (`training.mixing`).  Decoded images are cached in memory.
     """
     mean_t = tf.constant(mean, tf.float32)
     std_t = tf.constant(std, tf.float32)
@@ -129,5 +132,11 @@ def make_dataset(
         image = (image - mean_t) / std_t
         return image, tf.one_hot(label, num_classes)
 
-    ds = ds.map(transform, num_parallel_calls=AUTOTUNE, deterministic=True)
-    return ds.batch(batch_size).prefetch(AUTOTUNE)
+    ds = ds.map(transform, num_parallel_calls=AUTOTUNE, deterministic=True).batch(batch_size)
+    if mix and mixing_enabled(augment):
+        mix_seed = tf.cast(seed, tf.int64) + 1_000_003  # apart from the crops' seeds
+        ds = ds.enumerate().map(
+            lambda i, batch: mix_batch(batch[0], batch[1], tf.stack([mix_seed, i]), augment),
+            num_parallel_calls=AUTOTUNE, deterministic=True,
+        )
+    return ds.prefetch(AUTOTUNE)

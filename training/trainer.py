@@ -66,7 +66,7 @@ def _head(num_classes: int, dropout: float):
     )
 
 
-def _dataset(config, samples, *, training, batch_size, views=1, shuffle=False):
+def _dataset(config, samples, *, training, batch_size, views=1, shuffle=False, mix=False):
     from training.pipeline import make_dataset
 
     spec, size = _spec_and_size(config)
@@ -82,6 +82,7 @@ def _dataset(config, samples, *, training, batch_size, views=1, shuffle=False):
         seed=config.seed,
         shuffle=shuffle,
         repeat_views=views,
+        mix=mix,
     )
 
 
@@ -208,11 +209,18 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
                 0.0, decay_steps=max(1, (p2.epochs - p2.warmup_epochs) * steps_per_epoch),
                 warmup_target=p2.learning_rate, warmup_steps=p2.warmup_epochs * steps_per_epoch,
             )
-            model.compile(keras.optimizers.AdamW(schedule, weight_decay=p2.weight_decay), loss=loss, metrics=["accuracy"])
-        train_ds = _dataset(config, split.train, training=True, batch_size=p2.batch_size, shuffle=True)
+            optimizer = keras.optimizers.AdamW(
+                schedule, weight_decay=p2.weight_decay,
+                use_ema=p2.ema_momentum > 0, ema_momentum=p2.ema_momentum or 0.99,
+            )
+            model.compile(optimizer, loss=loss, metrics=["accuracy"])
+        train_ds = _dataset(config, split.train, training=True, batch_size=p2.batch_size, shuffle=True, mix=True)
         val_ds = _dataset(config, split.val, training=False, batch_size=64)
+        # Order matters: the backup holds the raw weights (and the average in the optimiser); with
+        # an average, validation, the best checkpoint and early stopping all see the average.
         callbacks = [
             keras.callbacks.BackupAndRestore(str(run_dir / "phase2_backup")),
+            *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if p2.ema_momentum > 0 else []),
             keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_accuracy", save_best_only=True, save_weights_only=True),
             keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=p2.patience),
             keras.callbacks.CSVLogger(str(run_dir / "history_phase2.csv"), append=True),

@@ -126,3 +126,25 @@ def test_a_run_under_a_tf_distribute_strategy_trains_in_its_scope(flower_folder,
     assert len(used) >= 6 and all(s is strategy for s in used), used
     assert 0.0 <= result.phase2_val <= 1.0
     assert keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False).output.shape[-1] == 3
+
+
+def test_a_run_with_mixing_and_a_weight_average_keeps_the_weights_it_validated(flower_folder, tmp_path):
+    from training.trainer import _dataset, train
+
+    base = _tiny_config("efficientnet_lite0", 32, name="tiny_mix").to_dict()
+    base["augment"] |= {"mixup_alpha": 0.8, "cutmix_alpha": 1.0}
+    base["phase2"] |= {"epochs": 3, "patience": 3, "learning_rate": 1e-2, "ema_momentum": 0.5, "fine_tune_from": "all"}
+    config = config_from_dict(base)
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    run_dir = tmp_path / "run"
+
+    train(config, split, run_dir)
+
+    rows = _rows(run_dir / "history_phase2.csv")
+    assert len(rows) == 3
+    best = max(range(3), key=lambda i: (float(rows[i]["val_accuracy"]), -i))
+    # The saved model is the one validated at its best epoch (the average, not the raw weights).
+    model = keras.saving.load_model(run_dir / "model.keras", compile=False)
+    model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing))
+    val_loss = model.evaluate(_dataset(config, split.val, training=False, batch_size=64), verbose=0)
+    assert val_loss == pytest.approx(float(rows[best]["val_loss"]), rel=1e-4)
