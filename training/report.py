@@ -14,11 +14,27 @@ def _pct(value) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
+def _recipe(cfg: dict) -> str:
+    # The phase-2 choices that differ between runs, in a few words.
+    p2, aug = cfg.get("phase2", {}), cfg.get("augment", {})
+    parts = [
+        "all layers" if p2.get("fine_tune_from") == "all" else "top",
+        f"{p2.get('epochs', '?')} ep",
+        f"lr {p2.get('learning_rate', '?'):g}" if isinstance(p2.get("learning_rate"), (int, float)) else "lr ?",
+    ]
+    mixing = [name for name, key in (("mixup", "mixup_alpha"), ("cutmix", "cutmix_alpha")) if aug.get(key, 0) > 0]
+    if mixing:
+        parts.append("+".join(mixing))
+    if p2.get("ema_momentum", 0) > 0:
+        parts.append(f"EMA {p2['ema_momentum']:g}")
+    return ", ".join(parts)
+
+
 def results_table(run_dirs: list[Path]) -> str:
     """One row per run directory that has a metrics.json: accuracies after each phase and wall time."""
     rows = [
-        "| run | backbone | input | phase 1 val | phase 1 test | phase 2 val | phase 2 test | best epoch | phase 1 time | phase 2 time |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| run | backbone | input | phase 2 recipe | phase 1 val | phase 1 test | phase 2 val | phase 2 test | best epoch | phase 1 time | phase 2 time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in run_dirs:
         metrics_path = run / "metrics.json"
@@ -28,7 +44,7 @@ def results_table(run_dirs: list[Path]) -> str:
         cfg = tomllib.loads((run / "config.toml").read_text())
         size = cfg.get("image_size") or "native"
         rows.append(
-            f"| {run.name} | {cfg['backbone']} | {size} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
+            f"| {run.name} | {cfg['backbone']} | {size} | {_recipe(cfg)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
             f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {m['best_epoch']} | "
             f"{m['phase1_seconds'] / 60:.1f} min | {m['phase2_seconds'] / 60:.1f} min |"
         )

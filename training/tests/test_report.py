@@ -1,0 +1,37 @@
+"""The results table read from run directories."""
+
+import json
+
+from training.report import results_table
+
+
+def _run(tmp_path, name, config, metrics):
+    run = tmp_path / name
+    run.mkdir()
+    (run / "config.toml").write_text(config)
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    return run
+
+
+METRICS = {"phase1_val": 0.9069, "phase1_test": 0.8662, "phase2_val": 0.9265, "phase2_test": 0.89725,
+           "phase1_seconds": 306.0, "phase2_seconds": 1584.0, "best_epoch": 13}
+
+
+def test_the_table_has_a_row_per_finished_run_with_its_recipe(tmp_path):
+    plain = _run(tmp_path, "plain", 'backbone = "efficientnet_lite0"\n[phase2]\nepochs = 15\nlearning_rate = 1e-4\n', METRICS)
+    mixed = _run(
+        tmp_path, "mixed",
+        'backbone = "efficientnet_lite1"\nimage_size = 256\n[augment]\nmixup_alpha = 0.8\ncutmix_alpha = 1.0\n'
+        '[phase2]\nepochs = 40\nlearning_rate = 2e-4\nfine_tune_from = "all"\nema_momentum = 0.99\n',
+        METRICS,
+    )
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+
+    lines = results_table([plain, mixed, unfinished]).splitlines()
+
+    assert len(lines) == 4
+    assert lines[2] == (
+        "| plain | efficientnet_lite0 | native | top, 15 ep, lr 0.0001 | 90.69% | 86.62% | 92.65% | 89.72% | 13 | 5.1 min | 26.4 min |"
+    )
+    assert lines[3].startswith("| mixed | efficientnet_lite1 | 256 | all layers, 40 ep, lr 0.0002, mixup+cutmix, EMA 0.99 |")
