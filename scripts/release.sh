@@ -7,7 +7,7 @@
 #
 #   bash scripts/release.sh [--data-dir DIR] [--skip-train] [CONFIG.toml ...] [-- extra `release` options]
 #
-# Defaults: every EfficientNet-Lite config; data from ../shared/oxford102 when present, else the
+# Defaults: every EfficientNet-Lite config (training/configs/efficientnet_lite*.toml); data from ../shared/oxford102 when present, else the
 # download cache. PYTHON selects the interpreter (default: python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +27,7 @@ while [ $# -gt 0 ]; do
     *) configs+=("$1"); shift ;;
   esac
 done
-[ ${#configs[@]} -eq 0 ] && configs=(training/configs/efficientnet_lite0.toml training/configs/efficientnet_lite1.toml
-                                     training/configs/efficientnet_lite2.toml)
+[ ${#configs[@]} -eq 0 ] && configs=(training/configs/efficientnet_lite*.toml)
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
 
@@ -41,7 +40,10 @@ for config in "${configs[@]}"; do
   fi
   runs+=("$run")
 done
+# The card's rebuild command trains (finished runs are skipped anyway), so it works from a fresh clone too.
+rebuild=()
+for a in ${args[@]+"${args[@]}"}; do if [ "$a" != --skip-train ]; then rebuild+=("$a"); fi; done
 echo "== release: best val of ${runs[*]} -> models/"
 "$PYTHON" -m training release --runs "${runs[@]}" --models-dir models "${data[@]}" \
-  --rebuild-command "bash scripts/release.sh${args[*]:+ ${args[*]}}" "${extra[@]}"
+  --rebuild-command "bash scripts/release.sh${rebuild[*]:+ ${rebuild[*]}}" "${extra[@]}"
 echo "== done: models/ (check with: cd models && sha256sum -c SHA256SUMS)"
