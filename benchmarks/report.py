@@ -128,6 +128,12 @@ class AccuracyResult:
     agreement_with_reference: float | None
     per_class: tuple[ClassAccuracy, ...] = ()
 
+    @property
+    def mean_class_top1(self) -> float | None:
+        """Top-1 averaged over classes (each class counts once, however many images it has)."""
+        rates = [c.correct / c.total for c in self.per_class if c.total]
+        return sum(rates) / len(rates) if rates else None
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -302,11 +308,14 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     rows = []
     for a in report.accuracy:
         model = report.model(a.variant)
-        rows.append([a.variant, _mb(model.size_bytes if model else None), _pct(a.top1), _pct(a.top5),
+        rows.append([a.variant, _mb(model.size_bytes if model else None), _pct(a.top1), _pct(a.top5), _pct(a.mean_class_top1),
                      f"{_pct(a.agreement_with_reference)}" + (f" ({a.reference})" if a.reference and a.reference != a.variant else ""),
                      _num(a.seconds, 1), _num(a.images_per_s, 0), a.job_id])
-    out += _table(["variant", "size MB", "top-1", "top-5", "top-1 agreement with float32", "pass s", "images/s", "job"], rows, "lrrrrrrl")
-    out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named (batch size {how.accuracy_batch_size})."]
+    out += _table(["variant", "size MB", "top-1", "top-5", "mean per-class top-1", "top-1 agreement with float32", "pass s", "images/s", "job"],
+                  rows, "lrrrrrrrl")
+    out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named (batch size {how.accuracy_batch_size}).",
+            "Mean per-class top-1 weighs every class alike; top-1 weighs every image alike, so classes with many "
+            "images (on Oxford 102's test split, 20 to 238 per class) count more."]
     out += ["", "## Speed and memory", "",
             "Latency in ms, p50 / p90 / p99 after warm-up. End to end = decode + preprocess + invoke + top-5 from a file path; "
             "invoke = the runtime alone on a prepared input (MediaPipe has no separate invoke). Cores used = the job's CPU time / "
