@@ -28,6 +28,7 @@ def _options(args, accuracy_command: str = ""):
         variants=args.variants, version=args.version, calibration_images=args.calibration_images,
         verify_images=args.verify_images, seed=args.seed, check_data=not args.skip_data_check,
         rebuild_command=args.rebuild_command or _command_line(), accuracy_command=accuracy_command,
+        temperature_scaling=not args.no_temperature_scaling,
     )
 
 
@@ -107,6 +108,8 @@ def _export_arguments(p: argparse.ArgumentParser, default_variants: str) -> None
     p.add_argument("--verify-images", type=int, default=200, help="val images of the export checks (default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the calibration and check samples")
     p.add_argument("--rebuild-command", help="the command the model card gives to rebuild (default: this one)")
+    p.add_argument("--no-temperature-scaling", action="store_true",
+                   help="keep the run's probabilities as trained (default: a temperature fitted on val is folded in)")
     p.add_argument("--skip-data-check", action="store_true",
                    help="export even if the data's checksums differ from the run's (development only)")
 

@@ -25,6 +25,7 @@ from training.export.exporter import ExportedModel, ModelInfo, export_model
 from training.export.model_card import AccuracyRow, FileEntry, ModelCard, write_model_card
 from training.export.quantization import QuantizationConfig
 from training.export.run import FinishedRun, load_run, select_best_run
+from training.export.temperature import TemperatureFit, fit_temperature, scale_softmax_layer
 from training.export.verify import TOLERANCES, Tolerance, VerificationReport, verify_model
 
 __all__ = ["ExportOptions", "ExportReport", "model_file_name", "write_checksums", "export_run", "release",
@@ -50,6 +51,7 @@ class ExportOptions:
     tolerances: dict[str, Tolerance] = field(default_factory=dict)  # overrides of verify.TOLERANCES
     rebuild_command: str = ""
     accuracy_command: str = ""
+    temperature_scaling: bool = True  # fit a temperature on val and fold it into the softmax layer
 
 
 @dataclass
@@ -64,6 +66,7 @@ class ExportReport:
     card_path: Path
     sums_path: Path
     input_quantization: tuple[float, int] | None = None
+    temperature: TemperatureFit | None = None
 
     def int8_loss(self) -> float | None:
         """float32 minus int8 top-1, in points, when both were evaluated."""
@@ -183,6 +186,14 @@ def export_run(
     classes = len(info.labels)
 
     print(f"[export] {run.run_dir}: {size} px, {classes} classes -> {out_dir}", flush=True)
+    temperature = None
+    if options.temperature_scaling:
+        # Val, like every other choice; the probabilities change, top-1 does not.
+        val_probs = model.predict(normalise(load_crops([s.path for s in split.val], size), info.mean, info.std),
+                                  verbose=0, batch_size=32)
+        temperature = fit_temperature(val_probs, np.array([s.label for s in split.val]))
+        scale_softmax_layer(model, temperature.temperature)
+        print(f"[export] {temperature.summary()}", flush=True)
     check_samples = stratified_sample(split.val, options.verify_images, options.seed)
     check_paths = [s.path for s in check_samples]
     keras_probs = model.predict(normalise(load_crops(check_paths, size), info.mean, info.std), verbose=0, batch_size=32)
@@ -218,7 +229,7 @@ def export_run(
         for exported in models:
             accuracy.append(evaluate_model(exported.path, evaluate_on, subset=evaluate_subset))
     report = ExportReport(run, out_dir, models, checks, accuracy, out_dir / CARD_NAME, out_dir / SUMS_NAME,
-                          input_quantization)
+                          input_quantization, temperature)
     loss = report.int8_loss()
     card = ModelCard(
         title=f"flowerlite {run.config.backbone} — Oxford 102 flower classifier",
@@ -245,6 +256,9 @@ def export_run(
         accuracy_source=("Top-1 measured by the export's own evaluation (`python -m training evaluate`), which runs "
                          "each file through `flowerlite.Classifier`." if accuracy else ""),
         rebuild_command=options.rebuild_command,
+        notes=([f"Probabilities: {temperature.summary()}. Every file carries it (the softmax layer's weights are "
+                "divided by the temperature), so scores and `score_threshold` mean what they say; top-1 is unchanged. "
+                "The run's own metrics below are before it."] if temperature else []),
     )
     write_model_card(card, report.card_path)
     write_checksums(out_dir, [m.path.name for m in models] + [CARD_NAME])

@@ -60,6 +60,9 @@ def test_model_card_states_config_checksums_files_protocol_and_accuracy(tiny_rel
     assert "Apache-2.0" in card and "Oxford 102" in card
     assert "bash scripts/release.sh" in card
     assert "| `flowerlite-efficientnet_lite0-int8.tflite` | int8 | 12 | 100.00% | +0.00 pts |" in card
+    fit = tiny_release.temperature
+    assert fit is not None and fit.images == 12 and fit.nll_after <= fit.nll_before
+    assert f"Probabilities: temperature {fit.temperature:.3f} fitted on 12 val images" in card
 
 
 def test_release_measures_test_top1_of_each_variant_through_the_sdk(tiny_release):
