@@ -28,8 +28,9 @@ class CamResult:
     heatmap: np.ndarray  # (H, W) at the model's input resolution, in [0, 1]
     coarse: np.ndarray  # (h, w) at the feature map's resolution, in [0, 1]
     class_index: int
-    probability: float
+    probability: float  # the twin's own (from the run's Keras model: no release temperature)
     runtime: str  # e.g. "TFLite int8 twin"
+    top_index: int = -1  # the twin's own top class
 
 
 def build_cam_model(model, layer: str):
@@ -124,4 +125,4 @@ class TfliteCam:
         coarse = cam / cam.max() if cam.max() > 0 else cam
         size = crop.shape[:2]
         heatmap = np.asarray(Image.fromarray(coarse.astype(np.float32)).resize((size[1], size[0]), Image.BILINEAR))
-        return CamResult(np.clip(heatmap, 0, 1), coarse, index, float(probs[index]), self.runtime)
+        return CamResult(np.clip(heatmap, 0, 1), coarse, index, float(probs[index]), self.runtime, int(np.argmax(probs)))

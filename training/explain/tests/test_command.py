@@ -92,6 +92,7 @@ def test_explain_cam_adds_the_int8_twin_pane(patch_tflite_int8, keras_path, patc
     printed = capsys.readouterr().out
     assert f"converting the CAM twin (int8, 6 calibration images) -> {out / 'patch_int8.cam-twin.tflite'}" in printed
     assert (out / "patch_int8.cam-twin.tflite").stat().st_size > 0
+    assert ", CAM twin top-1 agrees) ->" in printed  # the twin is the deployed model's own network
 
 
 def test_explain_cam_needs_the_keras_model(patch_tflite_int8, patch_data, tmp_path, capsys):
