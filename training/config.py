@@ -37,6 +37,14 @@ class AugmentConfig:
     mix_prob: float = 1.0  # probability that a batch is mixed at all
     switch_prob: float = 0.5  # probability of CutMix rather than MixUp when both are on
 
+    def __post_init__(self):
+        for name in ("mixup_alpha", "cutmix_alpha"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"[augment] {name} must be >= 0 (0 turns it off). Received: {getattr(self, name)!r}")
+        for name in ("mix_prob", "switch_prob"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"[augment] {name} is a probability in [0, 1]. Received: {getattr(self, name)!r}")
+
 
 @dataclass(frozen=True)
 class Phase1Config:
@@ -61,6 +69,10 @@ class Phase2Config:
     patience: int = 8  # early stopping on val accuracy
     fine_tune_from: str = ""  # layer name; empty: the backbone's registered default; "all": everything
     ema_momentum: float = 0.0  # > 0: keep an exponential moving average of the weights, validate and keep it
+
+    def __post_init__(self):
+        if not 0 <= self.ema_momentum < 1:
+            raise ConfigError(f"[phase2] ema_momentum must be in [0, 1) (0 turns it off). Received: {self.ema_momentum!r}")
 
 
 @dataclass(frozen=True)

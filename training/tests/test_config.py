@@ -62,3 +62,15 @@ def test_a_section_that_is_not_a_table_is_a_clear_error():
 def test_a_missing_required_key_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"Invalid \[top level\] section: .*'backbone'"):
         config_from_dict({"name": "x"})
+
+
+@pytest.mark.parametrize("section, key, value, message", [
+    ("augment", "mixup_alpha", -0.5, r"\[augment\] mixup_alpha must be >= 0 .*Received: -0.5"),
+    ("augment", "mix_prob", 1.5, r"\[augment\] mix_prob is a probability in \[0, 1\]. Received: 1.5"),
+    ("phase2", "ema_momentum", 1.0, r"\[phase2\] ema_momentum must be in \[0, 1\) .*Received: 1.0"),
+])
+def test_mixing_and_ema_settings_out_of_range_are_refused_with_the_value(tmp_path, section, key, value, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'name = "x"\nbackbone = "efficientnet_lite0"\n[{section}]\n{key} = {value}\n')
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
