@@ -187,7 +187,9 @@ def export_run(
 
     print(f"[export] {run.run_dir}: {size} px, {classes} classes -> {out_dir}", flush=True)
     temperature = None
-    if options.temperature_scaling:
+    if options.temperature_scaling and not split.val:
+        print("[export] no val images: probabilities kept as trained (no temperature fitted)", flush=True)
+    elif options.temperature_scaling:
         # Val, like every other choice; the probabilities change, top-1 does not.
         val_probs = model.predict(normalise(load_crops([s.path for s in split.val], size), info.mean, info.std),
                                   verbose=0, batch_size=32)
