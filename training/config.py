@@ -9,7 +9,7 @@ from pathlib import Path
 
 from training.errors import ConfigError
 
-__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "TrainConfig", "load_config"]
+__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "DistillConfig", "TrainConfig", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,24 @@ class Phase2Config:
 
 
 @dataclass(frozen=True)
+class DistillConfig:
+    """Phase 2 learns from finished runs (`training.distill`): their averaged predictions are the targets."""
+
+    teachers: tuple[str, ...] = ()  # run directories (or their model.keras); empty: no distillation
+    weight: float = 1.0  # share of the target from the teachers; the rest from the batch's labels
+    init_from: str = ""  # a finished run of the same backbone whose weights phase 2 starts from
+
+    def __post_init__(self):
+        if isinstance(self.teachers, str):
+            raise ConfigError(f"[distill] teachers must be a list of run directories. Received: {self.teachers!r}")
+        object.__setattr__(self, "teachers", tuple(self.teachers))
+        if not all(isinstance(t, str) and t for t in self.teachers):
+            raise ConfigError(f"[distill] teachers must be a list of run directories. Received: {list(self.teachers)!r}")
+        if not 0 <= self.weight <= 1:
+            raise ConfigError(f"[distill] weight is a share in [0, 1]. Received: {self.weight!r}")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """One experiment."""
 
@@ -90,10 +108,14 @@ class TrainConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     phase1: Phase1Config = field(default_factory=Phase1Config)
     phase2: Phase2Config = field(default_factory=Phase2Config)
+    distill: DistillConfig = field(default_factory=DistillConfig)
 
     def to_dict(self) -> dict:
         """Plain nested dict (for the run directory and the model card)."""
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        if self.distill == DistillConfig():
+            del values["distill"]  # runs without teachers keep the config text they always had
+        return values
 
 
 def _build(cls, values: dict, where: str):
@@ -103,7 +125,7 @@ def _build(cls, values: dict, where: str):
         raise ConfigError(f"Unknown key(s) {unknown} in [{where}]; known keys: {sorted(known)}")
     kwargs = {}
     for key, value in values.items():
-        sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config}
+        sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config, "distill": DistillConfig}
         if key in sub and cls is TrainConfig:
             if not isinstance(value, dict):
                 raise ConfigError(f"[{key}] must be a table. Received: {value!r}")

@@ -201,6 +201,8 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
     t1 = time.time()
     best_path = run_dir / "phase2_best.weights.h5"
     if not state.get("phase2_done"):
+        if config.distill.init_from and not (run_dir / "phase2_backup").exists():
+            _load_init_weights(model, config.distill.init_from)
         _unfreeze_top(backbone, config)
         p2 = config.phase2
         steps_per_epoch = math.ceil(len(split.train) / p2.batch_size)
@@ -215,6 +217,13 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
             )
             model.compile(optimizer, loss=loss, metrics=["accuracy"])
         train_ds = _dataset(config, split.train, training=True, batch_size=p2.batch_size, shuffle=True, mix=True)
+        if config.distill.teachers:
+            from training.distill import load_teachers, with_teacher_targets
+
+            spec, _ = _spec_and_size(config)
+            teachers = load_teachers(config.distill.teachers, num_classes)
+            print(f"[phase 2] distilling from {len(teachers)} teacher(s): " + ", ".join(str(t.path) for t in teachers), flush=True)
+            train_ds = with_teacher_targets(train_ds, teachers, mean=spec.mean, std=spec.std, weight=config.distill.weight)
         val_ds = _dataset(config, split.val, training=False, batch_size=64)
         # Order matters: the backup holds the raw weights (and the average in the optimiser); with
         # an average, validation, the best checkpoint and early stopping all see the average.
@@ -259,6 +268,24 @@ def _read_history(path: Path) -> dict[str, list[float]]:
         return {}
     rows = list(csv.DictReader(path.open()))
     return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+
+
+def _load_init_weights(model, init_from: str) -> None:
+    """Start phase 2 from a finished run's weights (same backbone and classes)."""
+    import keras
+
+    from training.errors import ConfigError
+
+    path = Path(init_from)
+    path = path / "model.keras" if path.is_dir() else path
+    if not path.is_file():
+        raise ConfigError(f"[distill] init_from {init_from!r} has no model.keras: train that run first or fix the path")
+    source = keras.models.load_model(path, compile=False)
+    shapes = [w.shape for w in source.get_weights()]
+    if shapes != [w.shape for w in model.get_weights()]:
+        raise ConfigError(f"[distill] init_from {init_from!r} is another architecture than this run's {model.name}")
+    model.set_weights(source.get_weights())
+    print(f"[phase 2] starting from the weights of {path}", flush=True)
 
 
 def _unfreeze_top(backbone, config: TrainConfig) -> None:
