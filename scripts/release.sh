@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the released models in models/ with one command:
-#   1. train every candidate config (a finished run is resumed, i.e. skipped; an interrupted one continues),
+#   1. train every candidate config (a finished run is resumed, i.e. skipped; an interrupted one continues;
+#      configs with a [distill] section last, as they learn from the other runs),
 #   2. export the run with the best *val* top-1 to float32, float16 and int8 TFLite with metadata,
 #   3. verify every file through the flowerlite SDK against the Keras model, evaluate it on the
 #      6149 test images, check the int8 loss (<= 0.5 points), then swap models/ + MODEL_CARD.md + SHA256SUMS.
@@ -31,8 +32,12 @@ done
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
 
+# Students ([distill] configs) learn from finished runs, so they train after every other config.
+ordered=()
+for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" || ordered+=("$config"); done
+for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" && ordered+=("$config"); done
 runs=()
-for config in "${configs[@]}"; do
+for config in "${ordered[@]}"; do
   run="runs/$(basename "$config" .toml)"
   if [ "$skip_train" = 0 ]; then
     echo "== train $config -> $run"

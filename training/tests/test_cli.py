@@ -45,3 +45,25 @@ def test_an_unknown_strategy_exits_2_before_training(flower_folder, tmp_path, ca
     assert main(["train", "--config", str(config), "--run-dir", str(tmp_path / "run"), "--strategy", "tpu"]) == 2
     assert "error: Unknown --strategy 'tpu': use default, mirrored or multi_worker_mirrored" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "python"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    fake.chmod(0o755)
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "a_student.toml").write_text('name = "a_student"\n\n[distill]\nteachers = ["runs/b"]\n')
+    (configs / "b.toml").write_text('name = "b"\n')
+    subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), str(configs / "a_student.toml"), str(configs / "b.toml")],
+                   cwd=repo, env=os.environ | {"PYTHON": str(fake)}, check=True, capture_output=True)
+    lines = calls.read_text().splitlines()
+    trained = [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")]
+    assert trained == [str(configs / "b.toml"), str(configs / "a_student.toml")]
+    assert "--runs runs/b runs/a_student" in lines[-1]
