@@ -3,6 +3,12 @@
 Batch mode, as timm's `Mixup`: each batch is mixed with itself reversed, one mixing ratio per batch,
 and the labels are mixed by the same ratio (for CutMix, by the pasted box's real area).  Seeded and
 stateless, so a run is repeatable.
+
+Why not Keras' own `keras.layers.MixUp` / `keras.layers.CutMix` (Keras 3.15, read and compared):
+they draw one ratio per *sample* against a random permutation, CutMix draws its Beta parameter
+itself uniformly in (0, factor] and keeps the box inside the image, and neither picks one of the
+two per batch (timm's `switch_prob`); their randomness comes from a stateful `SeedGenerator`, while
+here the seed is (run seed, batch index), so a resumed run replays exactly the mixes it would have seen.
 """
 
 from __future__ import annotations
