@@ -25,7 +25,7 @@ from training.export.exporter import ExportedModel, ModelInfo, export_model
 from training.export.model_card import AccuracyRow, FileEntry, ModelCard, write_model_card
 from training.export.quantization import QuantizationConfig
 from training.export.run import FinishedRun, load_run, select_best_run
-from training.export.temperature import TemperatureFit, fit_temperature, scale_softmax_layer
+from training.export.temperature import TemperatureFit, apply_temperature, fit_temperature, scale_softmax_layer
 from training.export.verify import TOLERANCES, Tolerance, VerificationReport, verify_model
 
 __all__ = ["ExportOptions", "ExportReport", "model_file_name", "write_checksums", "export_run", "release",
@@ -198,7 +198,12 @@ def export_run(
         print(f"[export] {temperature.summary()}", flush=True)
     check_samples = stratified_sample(split.val, options.verify_images, options.seed)
     check_paths = [s.path for s in check_samples]
-    keras_probs = model.predict(normalise(load_crops(check_paths, size), info.mean, info.std), verbose=0, batch_size=32)
+    if temperature is not None:
+        # The val pass above already holds these images; folding T divides the logits, as this does.
+        index = {s.path: i for i, s in enumerate(split.val)}
+        keras_probs = apply_temperature(val_probs[[index[p] for p in check_paths]], temperature.temperature).astype(np.float32)
+    else:
+        keras_probs = model.predict(normalise(load_crops(check_paths, size), info.mean, info.std), verbose=0, batch_size=32)
     calibration = None
     if "int8" in options.variants:
         calib_samples = stratified_sample(split.train, options.calibration_images, options.seed)
