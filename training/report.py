@@ -27,6 +27,12 @@ def _recipe(cfg: dict) -> str:
         parts.append("+".join(mixing))
     if p2.get("ema_momentum", 0) > 0:
         parts.append(f"EMA {p2['ema_momentum']:g}")
+    distill = cfg.get("distill", {})
+    if distill.get("teachers"):
+        names = ", ".join(Path(t).name for t in distill["teachers"])
+        parts.append(f"distilled from {names}" + (f" (weight {distill['weight']:g})" if distill.get("weight", 1) != 1 else ""))
+    if distill.get("init_from"):
+        parts.append(f"started from {Path(distill['init_from']).name}")
     return ", ".join(parts)
 
 

@@ -35,3 +35,16 @@ def test_the_table_has_a_row_per_finished_run_with_its_recipe(tmp_path):
         "| plain | efficientnet_lite0 | native | top, 15 ep, lr 0.0001 | 90.69% | 86.62% | 92.65% | 89.72% | 13 | 5.1 min | 26.4 min |"
     )
     assert lines[3].startswith("| mixed | efficientnet_lite1 | 256 | all layers, 40 ep, lr 0.0002, mixup+cutmix, EMA 0.99 |")
+
+
+def test_a_distilled_run_names_its_teachers_and_its_starting_run(tmp_path):
+    student = _run(
+        tmp_path, "student",
+        'backbone = "efficientnet_lite0"\n[phase2]\nepochs = 30\nlearning_rate = 1e-4\nfine_tune_from = "all"\n'
+        '[distill]\nteachers = ["runs/a_mix", "runs/b_mix"]\nweight = 0.5\ninit_from = "runs/a_mix"\n',
+        METRICS,
+    )
+
+    row = results_table([student]).splitlines()[2]
+
+    assert "| all layers, 30 ep, lr 0.0001, distilled from a_mix, b_mix (weight 0.5), started from a_mix |" in row
