@@ -34,6 +34,23 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_ensemble(args) -> int:
+    from training.config import load_config
+    from training.data import load_dataset
+    from training.errors import ConfigError
+    from training.ensemble import evaluate_ensemble
+
+    # The data (and a folder dataset's seeded split) as the first run was trained on.
+    config_file = Path(args.runs[0]) / "config.toml"
+    if not config_file.is_file():
+        raise ConfigError(f"{args.runs[0]!r} is not a finished run (no config.toml): train it first or fix the path")
+    config = load_config(config_file)
+    split = load_dataset(config.data, args.data_dir, seed=config.seed)
+    report = evaluate_ensemble(args.runs, split, args.subsets)
+    print(report.table(), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description="flowerlite build chain")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate, card
 
     add_export_subcommands(sub)
+    p = sub.add_parser("ensemble", help="top-1 of finished runs and of their averaged softmax (a distillation's teachers)")
+    p.add_argument("--runs", nargs="+", required=True, help="finished run directories")
+    p.add_argument("--data-dir", help="dataset folder (default: the download cache)")
+    p.add_argument("--subsets", nargs="+", default=["val", "test"], choices=["train", "val", "test"])
+    p.set_defaults(func=cmd_ensemble)
     from training.explain.command import add_arguments as add_explain_arguments, run as run_explain
 
     p = sub.add_parser("explain", help="PNG panels explaining a deployed model: Grad-CAM, LIME, top-5 (and a grid)")

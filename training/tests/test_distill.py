@@ -129,3 +129,38 @@ def test_init_from_another_architecture_is_refused(flower_folder, tmp_path):
     other = _tiny("other", distill={"init_from": str(tmp_path / "teacher")}).to_dict() | {"backbone": "efficientnet_lite0"}
     with pytest.raises(ConfigError, match=r"init_from '.*teacher' is another architecture"):
         train(config_from_dict(other), split, tmp_path / "other")
+
+
+@pytest.mark.slow
+def test_the_ensemble_command_scores_each_run_and_their_average(flower_folder, tmp_path, capsys):
+    from training.__main__ import main
+    from training.data.folder import load_folder_split
+    from training.ensemble import evaluate_ensemble
+    from training.config import load_config
+    from training.trainer import _dataset, train
+
+    runs = []
+    for seed, size in ((3, 32), (4, 40)):  # two sizes: each run is fed through its own contract
+        config = config_from_dict(_tiny(f"m{seed}").to_dict() | {"seed": seed, "image_size": size})
+        split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=3)
+        train(config, split, tmp_path / f"m{seed}")
+        runs.append(tmp_path / f"m{seed}")
+
+    report = evaluate_ensemble(runs, split)
+
+    labels = np.array([s.label for s in split.test])
+    total = 0
+    for run in runs:
+        config = load_config(run / "config.toml")
+        model = keras.saving.load_model(run / "model.keras", compile=False)
+        probs = model.predict(_dataset(config, split.test, training=False, batch_size=64), verbose=0)
+        assert report.members[str(run)]["test"] == pytest.approx(np.mean(probs.argmax(1) == labels))
+        total = total + probs
+    assert report.ensemble["test"] == pytest.approx(np.mean(total.argmax(1) == labels))
+
+    assert main(["ensemble", "--runs", *map(str, runs), "--data-dir", str(flower_folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"| **average of the 2** | **{100 * report.ensemble['val']:.2f}%** | **{100 * report.ensemble['test']:.2f}%** |" in out
+
+    assert main(["ensemble", "--runs", str(tmp_path / "nothing")]) == 2
+    assert "is not a finished run" in capsys.readouterr().err
