@@ -29,7 +29,8 @@ def cmd_train(args) -> int:
     split = load_dataset(config.data, args.data_dir, seed=config.seed)
     run_dir = Path(args.run_dir or Path("runs") / config.name)
     result = train(config, split, run_dir, strategy=_strategy(args.strategy))
-    print(f"run {run_dir}: phase 1 val {result.phase1_val:.4f} test {result.phase1_test}, "
+    phase1 = "skipped" if result.phase1_val is None else f"val {result.phase1_val:.4f} test {result.phase1_test}"
+    print(f"run {run_dir}: phase 1 {phase1}, "
           f"phase 2 val {result.phase2_val:.4f} test {result.phase2_test}")
     return 0
 

@@ -81,7 +81,7 @@ class DistillConfig:
 
     teachers: tuple[str, ...] = ()  # run directories (or their model.keras); empty: no distillation
     weight: float = 1.0  # share of the target from the teachers; the rest from the batch's labels
-    init_from: str = ""  # a finished run of the same backbone whose weights phase 2 starts from
+    init_from: str = ""  # a finished run of the same backbone whose weights phase 2 starts from (phase 1 is skipped)
 
     def __post_init__(self):
         if isinstance(self.teachers, str):

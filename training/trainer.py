@@ -28,7 +28,7 @@ __all__ = ["RunResult", "train", "build_classifier", "evaluate"]
 class RunResult:
     """Accuracies of a finished run (test is reported, never used for a choice)."""
 
-    phase1_val: float
+    phase1_val: float | None  # None: phase 1 skipped (phase 2 started from `[distill] init_from`)
     phase1_test: float | None
     phase2_val: float
     phase2_test: float | None
@@ -174,7 +174,12 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
     # ---- phase 1: the head on cached features -------------------------------------------------
     t0 = time.time()
     head_path = run_dir / "phase1_head.weights.h5"
-    if not state.get("phase1_done"):
+    if config.distill.init_from and not state.get("phase1_done"):
+        # Phase 2 overwrites every weight with init_from's, so a head trained here would be thrown away.
+        _save_state(run_dir, phase1_done=True, phase1_skipped=True, phase1_val=None, phase1_test=None, phase1_seconds=0.0)
+        state = _state(run_dir)
+        print(f"[phase 1] skipped: phase 2 starts from {config.distill.init_from}", flush=True)
+    elif not state.get("phase1_done"):
         feats = _extract_features(pooled, config, split, run_dir)
         x_train = np.concatenate([feats["train_x"]] + ([feats["train_aug_x"]] if "train_aug_x" in feats else []))
         y_train = np.concatenate([feats["train_y"]] + ([feats["train_aug_y"]] if "train_aug_y" in feats else []))
@@ -194,7 +199,7 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
         _save_state(run_dir, phase1_done=True, phase1_val=val1, phase1_test=test1, phase1_seconds=time.time() - t0)
         state = _state(run_dir)
         print(f"[phase 1] val {val1:.4f}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
-    else:
+    elif not state.get("phase1_skipped"):
         keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
 
     # ---- phase 2: fine-tune the top of the backbone ----------------------------------------------

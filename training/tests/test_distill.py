@@ -102,8 +102,12 @@ def test_a_student_started_from_its_teacher_matches_it_on_every_training_batch(f
                      distill={"teachers": [str(tmp_path / "teacher")], "weight": weight, "init_from": str(tmp_path / "teacher")})
 
     # Learning rate 0: the student stays the teacher, so with weight 1 its predictions are its targets.
-    train(student(1.0, 0.0), split, tmp_path / "s1")
-    assert "distilling from 1 teacher(s)" in capsys.readouterr().out
+    result = train(student(1.0, 0.0), split, tmp_path / "s1")
+    out = capsys.readouterr().out
+    assert "distilling from 1 teacher(s)" in out
+    # Phase 2 starts from the teacher's weights, so no phase-1 head is trained for nothing.
+    assert f"[phase 1] skipped: phase 2 starts from {tmp_path / 'teacher'}" in out
+    assert result.phase1_val is None and not (tmp_path / "s1" / "phase1_features.npz").exists()
     with (tmp_path / "s1" / "history_phase2.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert [float(r["accuracy"]) for r in rows] == [1.0, 1.0]
