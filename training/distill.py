@@ -15,7 +15,7 @@ from typing import Sequence
 
 from training.errors import ConfigError
 
-__all__ = ["Teacher", "load_teachers", "with_teacher_targets"]
+__all__ = ["Teacher", "check_finished_runs", "load_teachers", "with_teacher_targets"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,23 @@ class Teacher:
 
 
 def _model_file(path: Path) -> Path:
-    return path / "model.keras" if path.is_dir() else path
+    # A run directory (existing or not) or its model.keras itself.
+    return path if path.suffix == ".keras" else path / "model.keras"
+
+
+def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher") -> None:
+    """Fail early (before any training) if a teacher or init_from run is not finished.
+
+    Raises:
+        ConfigError: naming the first path without model.keras and config.toml.
+    """
+    for raw in paths:
+        model_file = _model_file(Path(raw))
+        if not model_file.is_file() or not (model_file.parent / "config.toml").is_file():
+            raise ConfigError(
+                f"[distill] {what} {str(raw)!r} is not a finished run (need {model_file.name} and config.toml "
+                "in its run directory): train it first or fix the path"
+            )
 
 
 def load_teachers(paths: Sequence[str | Path], num_classes: int) -> list[Teacher]:
@@ -44,16 +60,11 @@ def load_teachers(paths: Sequence[str | Path], num_classes: int) -> list[Teacher
     from training.backbones.registry import get_backbone
     from training.config import load_config
 
+    check_finished_runs(paths)
     teachers = []
     for raw in paths:
         model_file = _model_file(Path(raw))
-        config_file = model_file.parent / "config.toml"
-        if not model_file.is_file() or not config_file.is_file():
-            raise ConfigError(
-                f"[distill] teacher {str(raw)!r} is not a finished run (need {model_file.name} and config.toml "
-                "in its run directory): train it first or fix the path"
-            )
-        config = load_config(config_file)
+        config = load_config(model_file.parent / "config.toml")
         spec = get_backbone(config.backbone)
         try:
             model = keras.models.load_model(model_file, compile=False)

@@ -154,6 +154,12 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
     from training.checksums import write_run_header
 
     run_dir = Path(run_dir)
+    if config.distill.teachers or config.distill.init_from:
+        from training.distill import check_finished_runs
+
+        # Before anything is written or trained: a missing teacher would otherwise surface after phase 1.
+        check_finished_runs(config.distill.teachers)
+        check_finished_runs([config.distill.init_from] if config.distill.init_from else [], what="init_from")
     run_dir.mkdir(parents=True, exist_ok=True)
     num_classes = len(split.class_names)
     _NUM_CLASSES[config.name] = num_classes

@@ -67,3 +67,21 @@ def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
     trained = [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")]
     assert trained == [str(configs / "b.toml"), str(configs / "a_student.toml")]
     assert "--runs runs/b runs/a_student" in lines[-1]
+
+
+def test_a_missing_distillation_teacher_exits_2_before_anything_is_trained(flower_folder, tmp_path, capsys):
+    config = tmp_path / "student.toml"
+    config.write_text(
+        'name = "student"\nbackbone = "vgg16"\nimage_size = 32\nweights = "none"\n'
+        '[data]\ndataset = "folder"\n'
+        f'[distill]\nteachers = ["{tmp_path / "no_such_run"}"]\n'
+    )
+    run_dir = tmp_path / "run"
+
+    code = main(["train", "--config", str(config), "--data-dir", str(flower_folder), "--run-dir", str(run_dir)])
+
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == (f"error: [distill] teacher '{tmp_path / 'no_such_run'}' is not a finished run (need model.keras "
+                   "and config.toml in its run directory): train it first or fix the path")
+    assert not run_dir.exists()
