@@ -41,7 +41,8 @@ def _check_options(options: ClassifierOptions) -> None:
     if options.top_k is not None and (isinstance(options.top_k, bool) or not isinstance(options.top_k, int)
                                       or options.top_k < 1):
         raise ValueError(f"top_k must be a positive integer or None; received top_k={options.top_k!r}")
-    if not isinstance(options.score_threshold, (int, float)) or not math.isfinite(options.score_threshold):
+    if options.score_threshold is not None and (
+            not isinstance(options.score_threshold, (int, float)) or not math.isfinite(options.score_threshold)):
         raise ValueError(f"score_threshold must be a finite number; received {options.score_threshold!r}")
     if options.num_threads is not None and (not isinstance(options.num_threads, int) or options.num_threads < 1):
         raise ValueError(f"num_threads must be a positive integer or None; received {options.num_threads!r}")
@@ -126,7 +127,8 @@ class Classifier:
             of ai-edge-litert, tflite-runtime, tensorflow.
         num_threads: interpreter threads.
         top_k: categories returned per image (``None``: all).
-        score_threshold: categories scoring below this are dropped.
+        score_threshold: categories scoring below this are dropped; ``None`` (default): the
+            model's own threshold from its metadata, if any (as MediaPipe), else 0.
         **options: further :class:`ClassifierOptions` fields (``mean``, ``std``,
             ``max_pixels``, ``max_batch_size``, ``safe_load``).
 
@@ -153,7 +155,7 @@ class Classifier:
         runtime: str | None = None,
         num_threads: int | None = None,
         top_k: int | None = 5,
-        score_threshold: float = 0.0,
+        score_threshold: float | None = None,
         **options,
     ) -> None:
         fields = {f.name for f in dataclasses.fields(ClassifierOptions)}
@@ -220,6 +222,7 @@ class Classifier:
             mean=mean,
             std=std,
             normalization_source=norm_source,
+            score_threshold=float(meta.score_threshold) if meta and meta.score_threshold is not None else 0.0,
             has_metadata=meta is not None,
             runtime=rt.name,
             runtime_version=rt.version,
@@ -387,7 +390,7 @@ class Classifier:
             top_k = self._options.top_k
         threshold = self._options.score_threshold if score_threshold is None else score_threshold
         _check_options(dataclasses.replace(self._options, top_k=top_k, score_threshold=threshold))
-        return top_k, threshold
+        return top_k, self._info.score_threshold if threshold is None else threshold
 
     def _categories(self, row: np.ndarray, top_k: int | None, threshold: float) -> list[Category]:
         order = np.argsort(-row, kind="stable")

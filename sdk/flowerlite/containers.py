@@ -30,7 +30,8 @@ class ClassifierOptions:
             uses ``$FLOWERLITE_RUNTIME`` or the first one installed.
         num_threads: interpreter threads; ``None`` lets the runtime decide.
         top_k: how many categories :meth:`Classifier.classify` returns; ``None`` for all.
-        score_threshold: categories scoring below this are dropped.
+        score_threshold: categories scoring below this are dropped; ``None`` uses the
+            model's own threshold from its metadata (MediaPipe's rule), else 0.
         mean, std: input normalisation overriding the model's metadata.
         max_pixels: images with more pixels are refused (``None``: no limit).
         max_batch_size: batches are run in chunks of at most this many images.
@@ -44,7 +45,7 @@ class ClassifierOptions:
     runtime: str | None = None
     num_threads: int | None = None
     top_k: int | None = 5
-    score_threshold: float = 0.0
+    score_threshold: float | None = None
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     max_pixels: int | None = preprocessing.MAX_PIXELS
@@ -73,6 +74,7 @@ class ModelInfo:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     normalization_source: str
+    score_threshold: float  # the model's own (metadata ScoreThresholdingOptions), 0 without one
     has_metadata: bool
     runtime: str
     runtime_version: str

@@ -47,6 +47,7 @@ _COLOR_SPACES = {0: "UNKNOWN", 1: "RGB", 2: "GRAYSCALE"}
 _TENSOR_AXIS_LABELS = 2
 _NORMALIZATION_OPTIONS = 1
 _SCORE_CALIBRATION_OPTIONS = 2
+_SCORE_THRESHOLDING_OPTIONS = 3
 _IMAGE_PROPERTIES = 2
 _FEATURE_PROPERTIES = 1
 # Zip entries get a fixed timestamp so that the same inputs give the same bytes.
@@ -67,6 +68,9 @@ class ModelMetadata:
             a ScoreCalibration process unit (which flowerlite does not apply).
         input_min, input_max, output_min, output_max: per-channel value ranges
             from the tensors' ``Stats``, when present.
+        score_threshold: the output's ``ScoreThresholdingOptions``: scores below it
+            carry no information (e.g. exact zeros at a quantised output's
+            resolution) and are not returned unless the caller asks; ``None`` when absent.
         min_parser_version: the metadata parser version the model needs.
     """
 
@@ -84,6 +88,7 @@ class ModelMetadata:
     input_max: tuple[float, ...] | None = None
     output_min: tuple[float, ...] | None = None
     output_max: tuple[float, ...] | None = None
+    score_threshold: float | None = None
     min_parser_version: str = ""
 
 
@@ -175,6 +180,11 @@ def _read_verified(data: bytes, buf: bytes, source: str) -> ModelMetadata:
     if scores is not None:
         if any(u.optionsType == _SCORE_CALIBRATION_OPTIONS for u in scores.processUnits or []):
             fields["score_type"] = "calibrated"
+        for unit in scores.processUnits or []:
+            if unit.optionsType == _SCORE_THRESHOLDING_OPTIONS and unit.options is not None:
+                value = float(unit.options.globalScoreThreshold)
+                if math.isfinite(value):  # a NaN threshold would silently drop every category
+                    fields["score_threshold"] = value
         if scores.stats is not None:
             fields["output_min"] = _floats(scores.stats.min)
             fields["output_max"] = _floats(scores.stats.max)
@@ -225,7 +235,8 @@ def write_metadata(
 
     Writes name, version, description, author and license; the input image's
     ImageProperties (colour space), NormalizationOptions (mean, std) and Stats;
-    the output's Stats and a ``TENSOR_AXIS_LABELS`` associated file
+    the output's Stats, ScoreThresholdingOptions (when ``score_threshold`` is set)
+    and a ``TENSOR_AXIS_LABELS`` associated file
     ``labels.txt`` (no score calibration: the scores are probabilities); and
     ``min_parser_version``. Any metadata and associated files already in the
     model are replaced. The flatbuffer itself is kept byte for byte (it is
@@ -301,6 +312,9 @@ def _check_fits(structure, metadata: ModelMetadata):
                                     f"received {tuple(values)}")
         if any(s <= 0 for s in metadata.std):
             raise MetadataError(f"metadata.std values must be positive; received {tuple(metadata.std)}")
+    threshold = metadata.score_threshold
+    if threshold is not None and (not isinstance(threshold, (int, float)) or not 0 <= threshold < 1):
+        raise MetadataError(f"metadata.score_threshold must be in [0, 1) or None; received {threshold!r}")
     if metadata.color_space not in ("RGB", "GRAYSCALE"):
         raise MetadataError(f"metadata.color_space must be 'RGB' or 'GRAYSCALE'; "
                             f"received {metadata.color_space!r}")
@@ -353,6 +367,12 @@ def _metadata_object(fb, metadata, image, scores, input_name, input_description,
     if low is not None:
         scores_md.stats = fb.StatsT()
         scores_md.stats.min, scores_md.stats.max = low, high
+    if metadata.score_threshold is not None:
+        unit = fb.ProcessUnitT()
+        unit.optionsType = _SCORE_THRESHOLDING_OPTIONS
+        unit.options = fb.ScoreThresholdingOptionsT()
+        unit.options.globalScoreThreshold = float(metadata.score_threshold)
+        scores_md.processUnits = [unit]
     labels = fb.AssociatedFileT()
     labels.name = LABELS_FILE
     labels.description = "Labels for categories that the model can recognize."

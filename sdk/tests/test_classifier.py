@@ -362,3 +362,21 @@ def test_the_default_model_is_looked_up_in_the_package_then_the_checkout():
     assert folders[0] == _default_model.PACKAGE_MODELS
     if len(folders) > 1:  # editable install or source checkout
         assert folders[1] == pathlib.Path(__file__).resolve().parents[2] / "models"
+
+
+def test_the_models_own_score_threshold_applies_unless_the_caller_sets_one(tmp_path):
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    source = fixture_path("quadrants_float32_metadata")
+    path = tmp_path / "thresholded.tflite"
+    meta = dataclasses.replace(read_metadata(source), score_threshold=0.5)
+    path.write_bytes(write_metadata(pathlib.Path(source).read_bytes(), meta))
+    image = quadrant_array(1)
+    with Classifier(path, top_k=None) as clf:
+        assert clf.info.score_threshold == 0.5
+        assert [c.label for c in clf.classify(image)] == ["top right"]  # as MediaPipe: the metadata's threshold
+        assert len(clf.classify(image, score_threshold=0.0)) == 4  # the caller's beats it
+    with Classifier(path, top_k=None, score_threshold=0.0) as clf:
+        assert len(clf.classify(image)) == 4
+    with Classifier(source, top_k=None) as clf:
+        assert clf.info.score_threshold == 0.0 and len(clf.classify(image)) == 4

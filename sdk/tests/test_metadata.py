@@ -299,3 +299,11 @@ def test_read_metadata_reads_what_the_standard_metadata_writers_write(tmp_path):
     with Classifier(path) as clf:
         assert clf.classify(quadrant_array(2))[0].label == "bottom left"
         assert clf.info.normalization_source == "metadata" and clf.info.name == "ImageClassifier"
+
+
+def test_a_score_threshold_round_trips_and_is_absent_unless_set():
+    assert read_metadata(write_metadata(plain(), META)).score_threshold is None
+    written = read_metadata(write_metadata(plain(), dataclasses.replace(META, score_threshold=1 / 512)))
+    assert written.score_threshold == pytest.approx(1 / 512)
+    with pytest.raises(MetadataError, match=r"score_threshold must be in \[0, 1\) or None; received 1\.5"):
+        write_metadata(plain(), dataclasses.replace(META, score_threshold=1.5))

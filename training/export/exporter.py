@@ -101,10 +101,14 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
     path = Path(path)
     t0 = time.time()
     flatbuffer = convert_model(model, quantization)
+    out_q = _tensor_io(flatbuffer)[3]
     metadata = ModelMetadata(
         name=info.name, version=info.version, description=info.description, author=info.author,
         license=info.license, labels=tuple(info.labels), mean=tuple(map(float, info.mean)),
         std=tuple(map(float, info.std)), color_space="RGB", score_type="probability",
+        # A quantised output scores unlikely classes exactly 0 (below one step): not answers, and
+        # in top-k they would come out in label order. Half a step drops exactly those.
+        score_threshold=out_q[0] / 2 if out_q else None,
     )
     try:
         flatbuffer = write_metadata(flatbuffer, metadata)

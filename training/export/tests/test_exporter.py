@@ -39,3 +39,16 @@ def test_export_fails_clearly_when_labels_do_not_match_the_outputs(tiny_model, t
     with pytest.raises(ExportError, match=r"tiny-float32.tflite.*3 scores.*2 labels"):
         export_model(tiny_model, tmp_path / "tiny-float32.tflite", QuantizationConfig.for_float32(), info)
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_a_quantised_output_carries_half_its_step_as_the_score_threshold(tiny_release):
+    from flowerlite.metadata import read_metadata
+
+    for result in tiny_release.models:
+        threshold = read_metadata(result.path).score_threshold
+        if result.variant == "int8":
+            scale = result.output_quantization[0]
+            # Exact zeros (unlikely classes below one step) are dropped; one step is kept.
+            assert threshold == pytest.approx(scale / 2) and 0 < threshold < scale
+        else:
+            assert threshold is None, result.variant
