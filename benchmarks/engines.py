@@ -146,7 +146,10 @@ class SdkEngine:
     def __init__(self, model_path: str, runtime: str | None, threads: int, k: int = 5):
         import flowerlite
 
-        self._classifier = flowerlite.Classifier(model_path, runtime=runtime, num_threads=threads, top_k=k)
+        # Threshold 0: every engine returns exactly k classes (top-k accuracy needs all k), whatever
+        # score threshold the model's metadata carries.
+        self._classifier = flowerlite.Classifier(model_path, runtime=runtime, num_threads=threads, top_k=k,
+                                                 score_threshold=0.0)
         self.runtime, self.runtime_version = self._classifier.info.runtime, self._classifier.info.runtime_version
 
     def prepare(self, path: str) -> np.ndarray:
@@ -180,6 +183,8 @@ class MediaPipeEngine:
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
+        # MediaPipe applies the metadata's score threshold whatever is passed here (0 and negative values
+        # tried), so it may return fewer than k classes; the harness uses its top-1 only.
         options = vision.ImageClassifierOptions(base_options=BaseOptions(model_asset_path=model_path), max_results=k)
         self._classifier = vision.ImageClassifier.create_from_options(options)
         self.runtime, self.runtime_version = "mediapipe", importlib.metadata.version("mediapipe")

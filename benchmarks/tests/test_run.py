@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -121,3 +122,26 @@ def test_nothing_in_benchmarks_imports_tensorflow_keras_or_torch():
         text = path.read_text()
         for module in ("tensorflow", "keras", "torch"):
             assert f"import {module}" not in text and f"from {module}" not in text, path
+
+
+def test_every_engine_returns_k_classes_even_when_the_model_carries_a_score_threshold(tmp_path):
+    from PIL import Image
+
+    from benchmarks.engines import Preprocessing, create_engine
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    from .conftest import FIXTURES
+
+    source = FIXTURES / "quadrants_int8_metadata.tflite"
+    model = tmp_path / "thresholded.tflite"
+    model.write_bytes(write_metadata(source.read_bytes(), dataclasses.replace(read_metadata(source), score_threshold=0.9)))
+    image = tmp_path / "red.png"
+    Image.new("RGB", (40, 40), (200, 30, 40)).save(image)
+    # (MediaPipe always applies the metadata's threshold; the harness uses only its top-1.)
+    for name in ("sdk", "bare"):
+        meta = read_metadata(model)
+        engine = create_engine(name, str(model), None, 1, Preprocessing(meta.mean, meta.std, 0.875), k=3)
+        try:
+            assert len(engine.classify(str(image))) == 3, name  # top-3 accuracy needs all three
+        finally:
+            engine.close()
