@@ -15,7 +15,7 @@ from typing import Sequence
 
 from training.errors import ConfigError
 
-__all__ = ["Teacher", "check_finished_runs", "load_teachers", "with_teacher_targets"]
+__all__ = ["Teacher", "model_file", "check_finished_runs", "load_teachers", "with_teacher_targets"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class Teacher:
     std: tuple[float, float, float]
 
 
-def _model_file(path: Path) -> Path:
-    # A run directory (existing or not) or its model.keras itself.
+def model_file(path: str | Path) -> Path:
+    """The model.keras of a run directory (existing or not), or `path` itself if it names a .keras file."""
+    path = Path(path)
     return path if path.suffix == ".keras" else path / "model.keras"
 
 
@@ -41,10 +42,10 @@ def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher") -> N
         ConfigError: naming the first path without model.keras and config.toml.
     """
     for raw in paths:
-        model_file = _model_file(Path(raw))
-        if not model_file.is_file() or not (model_file.parent / "config.toml").is_file():
+        path = model_file(raw)
+        if not path.is_file() or not (path.parent / "config.toml").is_file():
             raise ConfigError(
-                f"[distill] {what} {str(raw)!r} is not a finished run (need {model_file.name} and config.toml "
+                f"[distill] {what} {str(raw)!r} is not a finished run (need {path.name} and config.toml "
                 "in its run directory): train it first or fix the path"
             )
 
@@ -63,13 +64,13 @@ def load_teachers(paths: Sequence[str | Path], num_classes: int) -> list[Teacher
     check_finished_runs(paths)
     teachers = []
     for raw in paths:
-        model_file = _model_file(Path(raw))
-        config = load_config(model_file.parent / "config.toml")
+        path = model_file(raw)
+        config = load_config(path.parent / "config.toml")
         spec = get_backbone(config.backbone)
         try:
-            model = keras.models.load_model(model_file, compile=False)
+            model = keras.models.load_model(path, compile=False)
         except Exception as exc:  # a truncated or foreign file: say which one
-            raise ConfigError(f"[distill] teacher model {str(model_file)!r} could not be loaded: {exc}") from None
+            raise ConfigError(f"[distill] teacher model {str(path)!r} could not be loaded: {exc}") from None
         model.trainable = False
         if model.output_shape[-1] != num_classes:
             raise ConfigError(

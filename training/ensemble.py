@@ -51,6 +51,9 @@ def evaluate_ensemble(run_dirs: Sequence[str | Path], split, subsets: Sequence[s
     ensemble: dict[str, float] = {}
     for subset in subsets:
         samples = split.subset(subset)
+        if not samples:  # e.g. a folder dataset without a test share
+            print(f"[ensemble] {subset}: no images, skipped", flush=True)
+            continue
         labels = np.array([s.label for s in samples])
         total = np.zeros((len(samples), num_classes))
         for teacher in teachers:
@@ -62,4 +65,4 @@ def evaluate_ensemble(run_dirs: Sequence[str | Path], split, subsets: Sequence[s
         ensemble[subset] = float(np.mean(total.argmax(axis=1) == labels))
         print(f"[ensemble] {subset}: " + ", ".join(f"{r} {m[subset]:.4f}" for r, m in members.items())
               + f" -> average {ensemble[subset]:.4f}", flush=True)
-    return EnsembleReport(tuple(members), tuple(subsets), members, ensemble)
+    return EnsembleReport(tuple(members), tuple(s for s in subsets if s in ensemble), members, ensemble)

@@ -282,16 +282,17 @@ def _read_history(path: Path) -> dict[str, list[float]]:
 
 
 def _load_init_weights(model, init_from: str) -> None:
-    """Start phase 2 from a finished run's weights (same backbone and classes)."""
+    """Start phase 2 from a finished run's weights (same backbone and classes; checked to exist in train())."""
     import keras
 
+    from training.distill import model_file
     from training.errors import ConfigError
 
-    path = Path(init_from)
-    path = path / "model.keras" if path.is_dir() else path
-    if not path.is_file():
-        raise ConfigError(f"[distill] init_from {init_from!r} has no model.keras: train that run first or fix the path")
-    source = keras.models.load_model(path, compile=False)
+    path = model_file(init_from)
+    try:
+        source = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # a truncated or foreign file: say which one
+        raise ConfigError(f"[distill] init_from model {str(path)!r} could not be loaded: {exc}") from None
     shapes = [w.shape for w in source.get_weights()]
     if shapes != [w.shape for w in model.get_weights()]:
         raise ConfigError(f"[distill] init_from {init_from!r} is another architecture than this run's {model.name}")

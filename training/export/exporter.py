@@ -101,7 +101,8 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
     path = Path(path)
     t0 = time.time()
     flatbuffer = convert_model(model, quantization)
-    out_q = _tensor_io(flatbuffer)[3]
+    # write_metadata keeps the flatbuffer byte for byte, so the tensors read here are the file's.
+    in_dtype, out_dtype, in_q, out_q = _tensor_io(flatbuffer)
     metadata = ModelMetadata(
         name=info.name, version=info.version, description=info.description, author=info.author,
         license=info.license, labels=tuple(info.labels), mean=tuple(map(float, info.mean)),
@@ -118,6 +119,5 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(flatbuffer)
     os.replace(tmp, path)  # atomic: an interrupted export never leaves half a model
-    in_dtype, out_dtype, in_q, out_q = _tensor_io(flatbuffer)
     return ExportedModel(path, quantization.variant, len(flatbuffer), hashlib.sha256(flatbuffer).hexdigest(),
                          in_dtype, out_dtype, in_q, out_q, time.time() - t0)

@@ -168,3 +168,14 @@ def test_the_ensemble_command_scores_each_run_and_their_average(flower_folder, t
 
     assert main(["ensemble", "--runs", str(tmp_path / "nothing")]) == 2
     assert "is not a finished run" in capsys.readouterr().err
+
+
+def test_a_corrupt_teacher_model_is_a_clear_error(tmp_path):
+    from training.distill import load_teachers
+
+    run = tmp_path / "broken"
+    run.mkdir()
+    (run / "config.toml").write_text('name = "broken"\nbackbone = "vgg16"\n')
+    (run / "model.keras").write_bytes(b"not a keras archive")
+    with pytest.raises(ConfigError, match=r"teacher model '.*broken/model.keras' could not be loaded"):
+        load_teachers([str(run)], 3)
