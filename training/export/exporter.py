@@ -45,6 +45,7 @@ class ExportedModel:
     input_quantization: tuple[float, int] | None  # (scale, zero point) of a quantised input
     output_quantization: tuple[float, int] | None
     seconds: float
+    score_threshold: float | None = None  # the metadata's ScoreThresholdingOptions, if written
 
 
 def sha256_file(path: str | Path) -> str:
@@ -103,13 +104,14 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
     flatbuffer = convert_model(model, quantization)
     # write_metadata keeps the flatbuffer byte for byte, so the tensors read here are the file's.
     in_dtype, out_dtype, in_q, out_q = _tensor_io(flatbuffer)
+    threshold = out_q[0] / 2 if out_q else None
     metadata = ModelMetadata(
         name=info.name, version=info.version, description=info.description, author=info.author,
         license=info.license, labels=tuple(info.labels), mean=tuple(map(float, info.mean)),
         std=tuple(map(float, info.std)), color_space="RGB", score_type="probability",
         # A quantised output scores unlikely classes exactly 0 (below one step): not answers, and
         # in top-k they would come out in label order. Half a step drops exactly those.
-        score_threshold=out_q[0] / 2 if out_q else None,
+        score_threshold=threshold,
     )
     try:
         flatbuffer = write_metadata(flatbuffer, metadata)
@@ -120,4 +122,4 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
     tmp.write_bytes(flatbuffer)
     os.replace(tmp, path)  # atomic: an interrupted export never leaves half a model
     return ExportedModel(path, quantization.variant, len(flatbuffer), hashlib.sha256(flatbuffer).hexdigest(),
-                         in_dtype, out_dtype, in_q, out_q, time.time() - t0)
+                         in_dtype, out_dtype, in_q, out_q, time.time() - t0, threshold)

@@ -122,6 +122,10 @@ def render_model_card(card: ModelCard) -> str:
         "- The int8 file takes the raw uint8 pixels: its input quantisation performs the same normalisation.",
         f"- Output: probabilities (softmax) over {len(card.class_names)} classes; labels are packed in each file as "
         "`labels.txt` (`TENSOR_AXIS_LABELS`).",
+        "- Score threshold: a file whose output is quantised carries one in its metadata "
+        "(`ScoreThresholdingOptions`, half an output step, see Files): classes that quantised to 0 are not answers. "
+        "The flowerlite SDK drops categories below it unless the caller passes another `score_threshold`; "
+        "MediaPipe always applies it. Float files carry none.",
         "",
         "## Files",
         "",

@@ -132,6 +132,8 @@ def _file_entry(exported: ExportedModel, quantization: QuantizationConfig, check
         output_desc = f"uint8 [1, {classes}] probabilities (scale {scale:g}, zero point {zero})"
     else:
         output_desc = f"float32 [1, {classes}] probabilities"
+    if exported.score_threshold is not None:
+        output_desc += f"; score threshold {exported.score_threshold:g} in its metadata"
     return FileEntry(exported.path.name, exported.variant, exported.size_bytes, exported.sha256,
                      quantization.describe(), input_desc, output_desc, check.summary())
 

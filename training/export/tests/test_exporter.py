@@ -46,6 +46,7 @@ def test_a_quantised_output_carries_half_its_step_as_the_score_threshold(tiny_re
 
     for result in tiny_release.models:
         threshold = read_metadata(result.path).score_threshold
+        assert result.score_threshold == threshold  # what the card reports is what the file holds
         if result.variant == "int8":
             scale = result.output_quantization[0]
             # Exact zeros (unlikely classes below one step) are dropped; one step is kept.

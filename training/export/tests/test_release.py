@@ -56,6 +56,11 @@ def test_model_card_states_config_checksums_files_protocol_and_accuracy(tiny_rel
     assert "15 train images for training, 12 val images for every choice" in card
     assert "12 test images for reporting only" in card
     assert "scale 0.0078125 and zero point 127" in card  # the int8 input is the raw pixel
+    rows = {line.split("|")[2].strip(): line for line in card.splitlines()
+            if line.startswith("| `flowerlite-") and " B) | `" in line}  # the Files table
+    int8_row, float_row = rows["int8"], rows["float32"]
+    assert "score threshold 0.00195312 in its metadata" in int8_row  # half of the 1/256 output step
+    assert "score threshold" not in float_row
     assert "python -m training evaluate" in card or "export's own evaluation" in card
     assert "Apache-2.0" in card and "Oxford 102" in card
     assert "bash scripts/release.sh" in card
