@@ -3,9 +3,12 @@
 * its JUnit 4 tests (compiled and run by ``android_demo/core/run_tests.sh`` with javac);
 * parity with the Python SDK: the same PNG images through the JVM core (its ``ParityCli``, which
   prints JSON) and through ``flowerlite.Classifier.preprocess`` give input tensors within one
-  quantisation step, and the JVM core reads the same labels, normalisation and input tensor as
-  ``flowerlite.metadata.read_metadata`` and the interpreter do, on the SDK's fixture models and on
-  the released ``models/*.tflite`` when they exist.
+  quantisation step, and the JVM core reads the same labels, normalisation, score threshold and
+  input tensor as ``flowerlite.metadata.read_metadata`` and the interpreter do; fed the output
+  tensor the SDK's interpreter computed for each image, the JVM core's ``FlowerClassifier`` returns
+  the same top 5 as ``Classifier.classify``, both with the model's own score threshold (the default
+  on both sides) and with ``score_threshold=0``. On the SDK's fixture models and on the released
+  ``models/*.tflite`` when they exist.
 
 Needs a JDK and JUnit 4 (``android_demo/core/install_deps.sh``: ``apt-get install -y
 default-jdk-headless junit4``); skipped with that reason when they are missing, except under CI
@@ -104,18 +107,60 @@ def images(tmp_path_factory) -> list[Path]:
     return paths
 
 
+MAX_RESULTS = 5  # ParityCli.MAX_RESULTS: what the app shows
+
+
+def _raw_outputs(clf, images) -> tuple[str, list, list]:
+    """The SDK's output tensor for each image as ParityCli --outputs reads it, and its top 5 (the
+    model's threshold, then threshold 0) from the same interpreter run on the same input."""
+    info = clf.info
+    lines, default, unthresholded = [], [], []
+    for image in images:
+        row = clf.scores(clf.preprocess(image))[0]
+        if info.output_dtype == "float32":
+            # repr of the float32 as a double: Float.parseFloat rounds it back to the same float32.
+            lines.append(" ".join(repr(float(v)) for v in row))
+        else:
+            raw = np.rint(row.astype(np.float64) / info.output_scale + info.output_zero_point)
+            raw = raw.astype(np.int64)
+            dequantised = (raw - info.output_zero_point).astype(np.float32) * np.float32(info.output_scale)
+            assert np.array_equal(dequantised, row), "the raw output does not dequantise back to the scores"
+            lines.append(" ".join(str(int(v)) for v in raw))
+        # classify() preprocesses and runs the interpreter again: the same input, so the same row.
+        default.append(clf.classify(image, top_k=MAX_RESULTS))
+        unthresholded.append(clf.classify(image, top_k=MAX_RESULTS, score_threshold=0))
+    return "\n".join(lines) + "\n", default, unthresholded
+
+
+def _pairs(categories) -> list[tuple[int, np.float32]]:
+    return [(c.index, np.float32(c.score)) for c in categories]
+
+
+def _assert_same_categories(java: dict, clf, images, sdk_default, sdk_unthresholded) -> None:
+    """Like with like: the SDK's default (score_threshold=None: the model's own threshold) against the
+    JVM classifier's default, and score_threshold=0 against an explicit 0 on both sides."""
+    assert np.float32(java["model"]["classifier_score_threshold"]) == np.float32(clf.info.score_threshold)
+    for image, jimage, default, unthresholded in zip(images, java["images"], sdk_default, sdk_unthresholded,
+                                                     strict=True):
+        jvm_default = [(i, np.float32(s)) for i, s in jimage["categories"]]
+        jvm_unthresholded = [(i, np.float32(s)) for i, s in jimage["categories_threshold_0"]]
+        assert jvm_default == _pairs(default), image.name
+        assert jvm_unthresholded == _pairs(unthresholded), image.name
+
+
 @pytest.mark.parametrize("model", _models() or [None], ids=lambda p: p.name if p else "no-models")
-def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(model, jvm_core, images):
+def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(model, jvm_core, images,
+                                                                                 tmp_path):
     if model is None:
         pytest.skip("no .tflite in sdk/tests/fixtures or models/ yet: nothing to compare")
     from flowerlite import Classifier, FlowerliteError
     from flowerlite.metadata import read_metadata
 
-    result = _cli(jvm_core, model, *images)
     try:
         clf = Classifier(model)
     except FlowerliteError as exc:
         # What the SDK cannot run as an image classifier, the JVM core refuses too, with the path.
+        result = _cli(jvm_core, model, *images)
         assert result.returncode == 2, f"the JVM core accepted {model.name}; the SDK said: {exc}"
         assert result.stderr.startswith(("InvalidModelException: ", "MetadataException: ")), result.stderr
         assert str(model) in result.stderr
@@ -125,10 +170,14 @@ def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(
         # The app takes labels and normalisation from metadata only, so it must refuse such a model
         # (the SDK may still run it with defaults or a separate labels file).
         clf.close()
+        result = _cli(jvm_core, model, *images)
         assert result.returncode == 2, result.stdout[:500]
         assert result.stderr.startswith("MetadataException: "), result.stderr
         assert str(model) in result.stderr and "write_metadata" in result.stderr, result.stderr
         return
+    outputs, sdk_default, sdk_unthresholded = _raw_outputs(clf, images)
+    (tmp_path / "outputs.txt").write_text(outputs)
+    result = _cli(jvm_core, model, *images, "--outputs", tmp_path / "outputs.txt")
     assert result.returncode == 0, result.stderr
     java = json.loads(result.stdout)
     jm = java["model"]
@@ -137,6 +186,11 @@ def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(
     assert np.array_equal(np.float32(jm["mean"]), np.float32(meta.mean))
     assert np.array_equal(np.float32(jm["std"]), np.float32(meta.std))
     assert (jm["name"] or "", jm["version"] or "") == (meta.name, meta.version)
+    if meta.score_threshold is None:
+        assert jm["score_threshold"] is None
+    else:
+        assert np.float32(jm["score_threshold"]) == np.float32(meta.score_threshold)
+    _assert_same_categories(java, clf, images, sdk_default, sdk_unthresholded)
 
     with clf:
         info = clf.info
@@ -168,6 +222,42 @@ def test_the_jvm_core_reads_what_the_sdk_reads_and_makes_the_same_input_tensors(
         # Both run Pillow's resize arithmetic, so nearly every value is identical, not merely close
         # (all of them with Pillow >= 13, whose pass order the JVM core follows).
         assert identical / total >= 0.99, f"only {identical}/{total} values identical"
+
+
+def test_the_jvm_core_drops_the_same_categories_as_the_sdk_below_a_score_threshold(jvm_core, tmp_path):
+    """The parity images above get unconfident answers, whose top 5 all clear the released int8 model's
+    1/512; here the threshold bites: a quadrant fixture, sure of its answer, with a threshold written
+    at exactly its second-best score (kept: equal is not below), so the other two are dropped."""
+    import dataclasses
+
+    from PIL import Image
+
+    from flowerlite import Classifier
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    source = ROOT / "sdk" / "tests" / "fixtures" / "quadrants_int8_metadata.tflite"
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    pixels[:32, 32:] = 230  # a bright top-right quadrant
+    image = tmp_path / "top-right.png"
+    Image.fromarray(pixels, "RGB").save(image)
+    with Classifier(source) as plain:
+        second_best = float(np.sort(plain.scores(plain.preprocess(image))[0])[-2])
+    model = tmp_path / "quadrants-thresholded.tflite"
+    model.write_bytes(write_metadata(source.read_bytes(),
+                                     dataclasses.replace(read_metadata(source), score_threshold=second_best)))
+
+    with Classifier(model) as clf:
+        assert clf.info.score_threshold == second_best
+        outputs, sdk_default, sdk_unthresholded = _raw_outputs(clf, [image])
+        assert len(sdk_default[0]) == 2 < len(sdk_unthresholded[0]) == 4, (sdk_default, sdk_unthresholded)
+        (tmp_path / "outputs.txt").write_text(outputs)
+        result = _cli(jvm_core, model, image, "--outputs", tmp_path / "outputs.txt")
+        assert result.returncode == 0, result.stderr
+        java = json.loads(result.stdout)
+        assert np.float32(java["model"]["score_threshold"]) == np.float32(second_best)
+        _assert_same_categories(java, clf, [image], sdk_default, sdk_unthresholded)
 
 
 def test_the_jvm_core_refuses_a_file_that_is_not_a_model_with_its_path(jvm_core, tmp_path):

@@ -29,7 +29,8 @@ import org.flowerlite.core.FlowerliteException
 
 /**
  * Classifies a photo from the gallery (Photo Picker) or live CameraX frames with the selected model
- * variant, and shows the top 5 labels with their scores and the inference time.
+ * variant, and shows the top 5 labels with their scores (those that reach the model's score threshold)
+ * and the inference time.
  *
  * Everything model-related (loading, preprocessing, inference) runs on one background thread, so the
  * interpreter is never used concurrently and a variant switch never races a classification.
@@ -127,16 +128,25 @@ class MainActivity : ComponentActivity() {
         classifyNow(bitmap)
     }
 
-    /** Runs on [worker]: ARGB pixels -> core preprocessing -> LiteRT -> top 5. */
+    /**
+     * Runs on [worker]: ARGB pixels -> core preprocessing -> LiteRT -> top 5. The classifier drops
+     * labels scoring below the model's own score threshold (its metadata's ScoreThresholdingOptions,
+     * as the Python SDK), so fewer than 5 may come back.
+     */
     private fun classifyNow(bitmap: Bitmap) {
         val current = model ?: return
         val result = current.classifier.classify(bitmap.argbPixels(), bitmap.width, bitmap.height, 5)
-        runOnUiThread { show(result) }
+        val threshold = current.classifier.scoreThreshold()
+        runOnUiThread { show(result, threshold) }
     }
 
-    private fun show(result: Classification) {
-        results.text = result.categories().joinToString("\n") {
-            String.format(Locale.ROOT, "%-28s %5.1f%%", it.label().take(28), 100f * it.score())
+    private fun show(result: Classification, threshold: Float) {
+        results.text = if (result.categories().isEmpty()) {
+            getString(R.string.below_threshold, threshold)
+        } else {
+            result.categories().joinToString("\n") {
+                String.format(Locale.ROOT, "%-28s %5.1f%%", it.label().take(28), 100f * it.score())
+            }
         }
         timing.text = getString(R.string.timing, result.inferenceNanos() / 1e6, result.preprocessNanos() / 1e6)
     }

@@ -176,4 +176,14 @@ public final class ClassifierModel {
     public float[] std() {
         return std.clone();
     }
+
+    /**
+     * The score below which categories are dropped from results: the output tensor's
+     * ScoreThresholdingOptions.global_score_threshold from the metadata, or 0 when it has none (as the
+     * Python SDK's ModelInfo.score_threshold).
+     */
+    public float scoreThreshold() {
+        Float threshold = metadata.scoreThreshold();
+        return threshold == null ? 0f : threshold;
+    }
 }

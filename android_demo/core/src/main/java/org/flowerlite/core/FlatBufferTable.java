@@ -112,6 +112,15 @@ final class FlatBufferTable {
         return bb.getLong(p);
     }
 
+    float getFloat(int slot, float defaultValue) {
+        int p = field(slot);
+        if (p == 0) {
+            return defaultValue;
+        }
+        checkRange(p, 4, "float field");
+        return bb.getFloat(p);
+    }
+
     /** Follows the uoffset stored at {@code p}. */
     private int indirect(int p) {
         checkRange(p, 4, "offset");

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The fields of a standard TFLite ModelMetadata flatbuffer (metadata_schema.fbs) that a classifier uses:
- * names, the input tensor's NormalizationOptions and the output tensor's TENSOR_AXIS_LABELS file.
+ * names, the input tensor's NormalizationOptions, and the output tensor's ScoreThresholdingOptions and
+ * TENSOR_AXIS_LABELS file.
  */
 public final class ModelMetadata {
     // Slots in tensorflow_lite_support/metadata/metadata_schema.fbs (declaration order, unions take two).
@@ -27,10 +28,13 @@ public final class ModelMetadata {
     private static final int PROCESS_UNIT_OPTIONS = 1;
     private static final int NORMALIZATION_MEAN = 0;
     private static final int NORMALIZATION_STD = 1;
+    private static final int THRESHOLDING_GLOBAL_SCORE_THRESHOLD = 0;
     private static final int FILE_NAME = 0;
     private static final int FILE_TYPE = 2;
     /** ProcessUnitOptions union member NormalizationOptions. */
     private static final byte OPTIONS_NORMALIZATION = 1;
+    /** ProcessUnitOptions union member ScoreThresholdingOptions. */
+    private static final byte OPTIONS_SCORE_THRESHOLDING = 3;
     /** AssociatedFileType TENSOR_AXIS_LABELS. */
     private static final byte TENSOR_AXIS_LABELS = 2;
 
@@ -42,10 +46,12 @@ public final class ModelMetadata {
     private final String minParserVersion;
     private final float[] mean;
     private final float[] std;
+    private final Float scoreThreshold;
     private final List<String> outputLabelFiles;
 
     private ModelMetadata(String name, String description, String version, String author, String license,
-            String minParserVersion, float[] mean, float[] std, List<String> outputLabelFiles) {
+            String minParserVersion, float[] mean, float[] std, Float scoreThreshold,
+            List<String> outputLabelFiles) {
         this.name = name;
         this.description = description;
         this.version = version;
@@ -54,6 +60,7 @@ public final class ModelMetadata {
         this.minParserVersion = minParserVersion;
         this.mean = mean;
         this.std = std;
+        this.scoreThreshold = scoreThreshold;
         this.outputLabelFiles = outputLabelFiles;
     }
 
@@ -67,6 +74,7 @@ public final class ModelMetadata {
             FlatBufferTable root = FlatBufferTable.root(buffer);
             float[] mean = null;
             float[] std = null;
+            Float scoreThreshold = null;
             List<String> labelFiles = new ArrayList<>();
             if (root.vectorLength(MODEL_SUBGRAPHS) > 0) {
                 FlatBufferTable subgraph = root.tableAt(MODEL_SUBGRAPHS, 0);
@@ -85,6 +93,19 @@ public final class ModelMetadata {
                 }
                 if (subgraph.vectorLength(SUBGRAPH_OUTPUTS) > 0) {
                     FlatBufferTable output = subgraph.tableAt(SUBGRAPH_OUTPUTS, 0);
+                    for (int i = 0; i < output.vectorLength(TENSOR_PROCESS_UNITS); i++) {
+                        FlatBufferTable unit = output.tableAt(TENSOR_PROCESS_UNITS, i);
+                        if (unit.getByte(PROCESS_UNIT_OPTIONS_TYPE, (byte) 0) == OPTIONS_SCORE_THRESHOLDING) {
+                            FlatBufferTable options = unit.table(PROCESS_UNIT_OPTIONS);
+                            // An omitted field is the schema default, 0; a NaN or infinite threshold is
+                            // ignored (it would drop every category), as in the Python SDK's read_metadata.
+                            float value = options == null ? Float.NaN
+                                    : options.getFloat(THRESHOLDING_GLOBAL_SCORE_THRESHOLD, 0f);
+                            if (Float.isFinite(value)) {
+                                scoreThreshold = value;
+                            }
+                        }
+                    }
                     for (int i = 0; i < output.vectorLength(TENSOR_ASSOCIATED_FILES); i++) {
                         FlatBufferTable file = output.tableAt(TENSOR_ASSOCIATED_FILES, i);
                         String fileName = file.string(FILE_NAME);
@@ -96,7 +117,8 @@ public final class ModelMetadata {
             }
             return new ModelMetadata(root.string(MODEL_NAME), root.string(MODEL_DESCRIPTION),
                     root.string(MODEL_VERSION), root.string(MODEL_AUTHOR), root.string(MODEL_LICENSE),
-                    root.string(MODEL_MIN_PARSER_VERSION), mean, std, Collections.unmodifiableList(labelFiles));
+                    root.string(MODEL_MIN_PARSER_VERSION), mean, std, scoreThreshold,
+                    Collections.unmodifiableList(labelFiles));
         } catch (FlatBufferTable.FormatException | IndexOutOfBoundsException e) {
             throw new MetadataException(source + ": corrupt TFLITE_METADATA buffer (" + e.getMessage()
                     + "); rewrite it with flowerlite.metadata.write_metadata");
@@ -135,6 +157,15 @@ public final class ModelMetadata {
     /** NormalizationOptions.std of the input tensor, or null when the metadata has none. */
     public float[] std() {
         return std == null ? null : std.clone();
+    }
+
+    /**
+     * ScoreThresholdingOptions.global_score_threshold of the output tensor (the last finite one if the
+     * metadata lists several), or null when the metadata has none: categories scoring below it are to be
+     * dropped from results.
+     */
+    public Float scoreThreshold() {
+        return scoreThreshold;
     }
 
     /**

@@ -46,19 +46,39 @@ public final class Scores {
         return ByteBuffer.allocateDirect(spec.byteSize()).order(ByteOrder.nativeOrder());
     }
 
-    /** The {@code k} highest scores, best first; equal scores keep the lower index first. */
+    /**
+     * The {@code k} highest scores, best first; equal scores keep the lower index first. NaN scores are
+     * never returned.
+     */
     public static List<Category> topK(float[] scores, List<String> labels, int k) {
+        return topK(scores, labels, k, Float.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * The {@code k} highest scores at or above {@code threshold}, best first; equal scores keep the lower
+     * index first. As the Python SDK (and MediaPipe), a category scoring exactly the threshold is kept,
+     * one scoring below it is dropped, so fewer than {@code k} may come back.
+     *
+     * @throws IllegalArgumentException if the threshold is NaN or the labels do not match the scores
+     */
+    public static List<Category> topK(float[] scores, List<String> labels, int k, float threshold) {
         if (labels.size() != scores.length) {
             throw new IllegalArgumentException(scores.length + " scores but " + labels.size() + " labels");
         }
+        if (Float.isNaN(threshold)) {
+            throw new IllegalArgumentException("score threshold is NaN");
+        }
         List<Integer> order = new ArrayList<>(scores.length);
         for (int i = 0; i < scores.length; i++) {
-            order.add(i);
+            if (scores[i] >= threshold) { // false for NaN scores
+                order.add(i);
+            }
         }
-        // A stable sort on descending score keeps ties in index order.
-        Collections.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+        // A stable sort on descending score keeps ties (0.0 and -0.0 included) in index order, as the
+        // SDK's np.argsort(-scores, kind="stable").
+        Collections.sort(order, (a, b) -> scores[a] > scores[b] ? -1 : scores[a] < scores[b] ? 1 : 0);
         List<Category> top = new ArrayList<>();
-        for (int i = 0; i < Math.min(k, scores.length); i++) {
+        for (int i = 0; i < Math.min(k, order.size()); i++) {
             int index = order.get(i);
             top.add(new Category(index, labels.get(index), scores[index]));
         }

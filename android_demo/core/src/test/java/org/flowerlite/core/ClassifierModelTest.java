@@ -61,6 +61,42 @@ public class ClassifierModelTest {
     }
 
     @Test
+    public void theScoreThresholdIsReadFromTheOutputTensorsScoreThresholdingOptions() {
+        TestModels m = new TestModels();
+        m.scoreThreshold = 1f / 512f;
+        ClassifierModel model = ClassifierModel.fromBytes(m.build(), "test.tflite");
+        assertEquals(Float.valueOf(1f / 512f), model.metadata().scoreThreshold());
+        assertEquals(1f / 512f, model.scoreThreshold(), 0f);
+        // The input tensor's NormalizationOptions process unit is still read beside it.
+        assertArrayEquals(new float[] {127f, 127f, 127f}, model.mean(), 0f);
+    }
+
+    @Test
+    public void metadataWithoutScoreThresholdingOptionsHasNoThresholdAndTheModelKeepsEveryScore() {
+        ClassifierModel model = ClassifierModel.fromBytes(new TestModels().build(), "test.tflite");
+        assertNull(model.metadata().scoreThreshold());
+        assertEquals(0f, model.scoreThreshold(), 0f);
+    }
+
+    @Test
+    public void scoreThresholdingOptionsWithoutTheirFieldMeanTheSchemaDefaultOfZero() {
+        TestModels m = new TestModels();
+        m.omitScoreThresholdField = true;
+        assertEquals(Float.valueOf(0f), ClassifierModel.fromBytes(m.build(), "t").metadata().scoreThreshold());
+    }
+
+    @Test
+    public void aNanOrInfiniteScoreThresholdInTheMetadataIsIgnored() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            TestModels m = new TestModels();
+            m.scoreThreshold = bad;
+            ClassifierModel model = ClassifierModel.fromBytes(m.build(), "test.tflite");
+            assertNull(model.metadata().scoreThreshold());
+            assertEquals(0f, model.scoreThreshold(), 0f);
+        }
+    }
+
+    @Test
     public void perChannelNormalisationIsKeptInRgbOrder() {
         TestModels m = new TestModels();
         m.mean = new float[] {123.675f, 116.28f, 103.53f};

@@ -83,6 +83,10 @@ final class FlatBufferWriter {
             return add(slot, "i32", v);
         }
 
+        Table f32(int slot, float v) {
+            return add(slot, "f32", v);
+        }
+
         Table i64(int slot, long v) {
             return add(slot, "i64", v);
         }
@@ -130,6 +134,9 @@ final class FlatBufferWriter {
                         break;
                     case "i32":
                         w.out.putInt(at, (Integer) f[2]);
+                        break;
+                    case "f32":
+                        w.out.putFloat(at, (Float) f[2]);
                         break;
                     case "i64":
                         w.out.putLong(at, (Long) f[2]);

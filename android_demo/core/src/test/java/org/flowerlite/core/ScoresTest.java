@@ -46,6 +46,25 @@ public class ScoresTest {
     }
 
     @Test
+    public void topKKeepsAScoreEqualToTheThresholdAndDropsScoresBelowIt() {
+        float[] scores = {0.00390625f, 0.5f, 0.0f, 0.0038f};
+        List<Category> top = Scores.topK(scores, Arrays.asList("a", "b", "c", "d"), 4, 0.00390625f);
+        assertEquals(2, top.size());
+        assertEquals("b", top.get(0).label());
+        assertEquals("a", top.get(1).label());
+        assertEquals(1, Scores.topK(scores, Arrays.asList("a", "b", "c", "d"), 1, 0.00390625f).size());
+    }
+
+    @Test
+    public void nanScoresAreNeverRankedAsTheBest() {
+        float[] scores = {Float.NaN, 0.25f, 0.75f};
+        List<Category> top = Scores.topK(scores, Arrays.asList("a", "b", "c"), 2);
+        assertEquals(2, top.size());
+        assertEquals("c", top.get(0).label());
+        assertEquals("b", top.get(1).label());
+    }
+
+    @Test
     public void topKWithMoreResultsThanClassesReturnsEveryClass() {
         assertEquals(2, Scores.topK(new float[] {1f, 2f}, Arrays.asList("x", "y"), 5).size());
     }

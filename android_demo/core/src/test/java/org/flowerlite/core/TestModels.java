@@ -19,6 +19,10 @@ final class TestModels {
     boolean withMetadata = true;
     float[] mean = {127f};
     float[] std = {128f};
+    /** ScoreThresholdingOptions.global_score_threshold on the output tensor; null: no such process unit. */
+    Float scoreThreshold = null;
+    /** Write the ScoreThresholdingOptions table without its field (the schema default, 0). */
+    boolean omitScoreThresholdField = false;
     String labelsFileName = "labels.txt";
     String labelsText = "daisy\nrose\ntulip\n";
     boolean packLabels = true;
@@ -64,6 +68,13 @@ final class TestModels {
                             .ref(1, FlatBufferWriter.floats(std)))));
         }
         FlatBufferWriter.Table output = FlatBufferWriter.table().str(0, "probability");
+        if (scoreThreshold != null || omitScoreThresholdField) {
+            FlatBufferWriter.Table options = FlatBufferWriter.table();
+            if (!omitScoreThresholdField) {
+                options.f32(0, scoreThreshold);
+            }
+            output.ref(4, FlatBufferWriter.vector(FlatBufferWriter.table().u8(0, 3).ref(1, options)));
+        }
         if (labelsFileName != null) {
             output.ref(6, FlatBufferWriter.vector(FlatBufferWriter.table()
                     .str(0, labelsFileName)
