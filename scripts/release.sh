@@ -32,7 +32,8 @@ done
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
 
-# Students ([distill] configs) learn from finished runs, so they train after every other config.
+# Students ([distill] configs) learn from finished runs, so they train after every other config, in name
+# order (efficientnet_lite0_distill2 starts from efficientnet_lite0_distill, so it comes after it).
 ordered=()
 for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" || ordered+=("$config"); done
 for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" && ordered+=("$config"); done

@@ -49,10 +49,13 @@ def results_table(run_dirs: list[Path]) -> str:
         m = json.loads(metrics_path.read_text())
         cfg = tomllib.loads((run / "config.toml").read_text())
         size = cfg.get("image_size") or "native"
+        # A run started from another one (`init_from`) skips phase 1: no time to report.
+        skipped = m["phase1_val"] is None and not m["phase1_seconds"]
+        phase1_time = "skipped" if skipped else f"{m['phase1_seconds'] / 60:.1f} min"
         rows.append(
             f"| {run.name} | {cfg['backbone']} | {size} | {_recipe(cfg)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
             f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {m['best_epoch']} | "
-            f"{m['phase1_seconds'] / 60:.1f} min | {m['phase2_seconds'] / 60:.1f} min |"
+            f"{phase1_time} | {m['phase2_seconds'] / 60:.1f} min |"
         )
     return "\n".join(rows) + "\n"
 

@@ -48,3 +48,12 @@ def test_a_distilled_run_names_its_teachers_and_its_starting_run(tmp_path):
     row = results_table([student]).splitlines()[2]
 
     assert "| all layers, 30 ep, lr 0.0001, distilled from a_mix, b_mix (weight 0.5), started from a_mix |" in row
+
+
+def test_a_run_that_skipped_phase_1_says_so_instead_of_zero_minutes(tmp_path):
+    metrics = dict(METRICS, phase1_val=None, phase1_test=None, phase1_seconds=0.0)
+    run = _run(tmp_path, "student", 'backbone = "efficientnet_lite0"\n[distill]\ninit_from = "runs/teacher"\n', metrics)
+
+    row = results_table([run]).splitlines()[2]
+
+    assert row.endswith("| — | — | 92.65% | 89.72% | 13 | skipped | 26.4 min |")
