@@ -236,23 +236,31 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
             print(f"[phase 2] distilling from {len(teachers)} teacher(s): " + ", ".join(str(t.path) for t in teachers), flush=True)
             train_ds = with_teacher_targets(train_ds, teachers, mean=spec.mean, std=spec.std, weight=config.distill.weight)
         val_ds = _dataset(config, split.val, training=False, batch_size=64)
+        from training.callbacks import ResumableEarlyStopping, best_checkpoint
+
+        history_path = run_dir / "history_phase2.csv"
+        logged = _read_history(history_path).get("val_accuracy", [])  # epochs before an interruption
         # Order matters: the backup holds the raw weights (and the average in the optimiser); with
         # an average, validation, the best checkpoint and early stopping all see the average.
         callbacks = [
             keras.callbacks.BackupAndRestore(str(run_dir / "phase2_backup")),
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if p2.ema_momentum > 0 else []),
-            keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_accuracy", save_best_only=True, save_weights_only=True),
-            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=p2.patience),
-            keras.callbacks.CSVLogger(str(run_dir / "history_phase2.csv"), append=True),
+            best_checkpoint(best_path, logged),
+            ResumableEarlyStopping(logged, patience=p2.patience),
+            keras.callbacks.CSVLogger(str(history_path), append=True),
         ]
-        history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
+        seconds_before = state.get("phase2_seconds", 0.0)
+        try:
+            history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
+        finally:  # an interrupted run keeps the time it spent, so the reported wall time is the whole run's
+            _save_state(run_dir, phase2_seconds=seconds_before + time.time() - t1)
         model.load_weights(best_path)
-        hist = _read_history(run_dir / "history_phase2.csv")
+        hist = _read_history(history_path)
         best_epoch = int(np.argmax(hist["val_accuracy"])) + 1 if hist else len(history.history.get("val_accuracy", [])) 
         val2 = evaluate(model, config, split.val)
         test2 = evaluate(model, config, split.test) if split.test else None
         _save_state(run_dir, phase2_done=True, phase2_val=val2, phase2_test=test2, best_epoch=best_epoch,
-                    phase2_seconds=_state(run_dir).get("phase2_seconds", 0.0) + time.time() - t1)
+                    phase2_seconds=seconds_before + time.time() - t1)
         for layer in model.layers:
             layer.trainable = True  # saved model is plain; BN layers stay in inference mode at export anyway
         model.save(run_dir / "model.keras")

@@ -96,6 +96,43 @@ def test_a_run_interrupted_after_phase_1_resumes_without_redoing_it(flower_folde
     assert (run_dir / "model.keras").exists()
 
 
+def test_a_run_interrupted_in_phase_2_keeps_its_best_checkpoint_and_patience(flower_folder, tmp_path, monkeypatch):
+    from training import trainer
+
+    config = config_from_dict({**_tiny_config("vgg16", 32, name="tiny_resume2").to_dict(),
+                               "phase2": {"epochs": 4, "warmup_epochs": 1, "batch_size": 8, "patience": 1}})
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    run_dir = tmp_path / "run"
+    original = keras.callbacks.CSVLogger.on_epoch_end
+
+    def log_then_interrupt(self, epoch, logs=None):
+        original(self, epoch, logs)
+        if self.filename.endswith("history_phase2.csv"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end", log_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, split, run_dir)
+    monkeypatch.undo()
+    assert json.loads((run_dir / "state.json").read_text())["phase2_seconds"] > 0
+    # Make the logged epoch unbeatable: resumed epochs must neither overwrite its checkpoint nor reset patience.
+    history = run_dir / "history_phase2.csv"
+    rows = _rows(history)
+    assert len(rows) == 1
+    rows[0]["val_accuracy"] = "1.0"
+    with history.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    best = (run_dir / "phase2_best.weights.h5").read_bytes()
+
+    result = trainer.train(config, split, run_dir)
+
+    assert (run_dir / "phase2_best.weights.h5").read_bytes() == best
+    assert len(_rows(history)) == 2  # patience 1 ran out on the first resumed epoch, not after 4 in all
+    assert result.best_epoch == 1
+
+
 def test_a_run_under_a_tf_distribute_strategy_trains_in_its_scope(flower_folder, tmp_path, monkeypatch):
     import tensorflow as tf
 
