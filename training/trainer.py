@@ -285,8 +285,15 @@ def _read_history(path: Path) -> dict[str, list[float]]:
 
     if not path.exists():
         return {}
-    rows = list(csv.DictReader(path.open()))
-    return {k: [float(r[k]) for r in rows] for k in rows[0]} if rows else {}
+
+    def numbers(row):
+        try:
+            return {k: float(v) for k, v in row.items()}
+        except (TypeError, ValueError):  # a row cut short when the machine went down mid-write
+            return None
+
+    rows = [r for r in map(numbers, csv.DictReader(path.open())) if r is not None]
+    return {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
 
 
 def _load_init_weights(model, init_from: str) -> None:

@@ -66,3 +66,11 @@ def test_a_first_run_saves_its_first_epoch(tmp_path):
     checkpoint.on_train_begin()
     checkpoint.on_epoch_end(0, {"val_accuracy": 0.1})
     assert path.exists()
+
+
+def test_the_history_skips_a_row_cut_short_by_a_crash(tmp_path):
+    from training.trainer import _read_history
+
+    path = tmp_path / "history_phase2.csv"
+    path.write_text("epoch,accuracy,val_accuracy\n0,0.5,0.6\n1,0.7,0.9\n2,0.8")
+    assert _read_history(path) == {"epoch": [0.0, 1.0], "accuracy": [0.5, 0.7], "val_accuracy": [0.6, 0.9]}
