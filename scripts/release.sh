@@ -32,11 +32,32 @@ done
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
 
-# Students ([distill] configs) learn from finished runs, so they train after every other config, in name
-# order (efficientnet_lite0_distill2 starts from efficientnet_lite0_distill, so it comes after it).
+# Students ([distill] configs) learn from finished runs, so they train after every other config; a
+# student whose teachers or init_from name another student's run (efficientnet_lite0_distill2 starts from
+# efficientnet_lite0_distill) trains after that one, whatever order the names sort in.
 ordered=()
-for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" || ordered+=("$config"); done
-for config in "${configs[@]}"; do grep -q '^\[distill\]' "$config" && ordered+=("$config"); done
+students=()
+for config in "${configs[@]}"; do
+  if grep -q '^\[distill\]' "$config"; then students+=("$config"); else ordered+=("$config"); fi
+done
+needs() {  # the run names a student's [distill] section refers to
+  sed -n '/^\[distill\]/,/^\[/{/^\(teachers\|init_from\) *=/p}' "$1" | grep -o '"[^"]*"' | tr -d '"' | xargs -r -n1 basename
+}
+while [ ${#students[@]} -gt 0 ]; do
+  left=()
+  for config in "${students[@]}"; do
+    waits=0
+    for other in "${students[@]}"; do
+      [ "$other" = "$config" ] && continue
+      needs "$config" | grep -qxF "$(basename "$other" .toml)" && waits=1
+    done
+    if [ "$waits" = 0 ]; then ordered+=("$config"); else left+=("$config"); fi
+  done
+  if [ ${#left[@]} -eq ${#students[@]} ]; then
+    echo "release.sh: these students learn from each other in a circle: ${left[*]}" >&2; exit 2
+  fi
+  students=("${left[@]}")
+done
 runs=()
 for config in "${ordered[@]}"; do
   run="runs/$(basename "$config" .toml)"

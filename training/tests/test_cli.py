@@ -48,6 +48,19 @@ def test_an_unknown_strategy_exits_2_before_training(flower_folder, tmp_path, ca
 
 
 def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "a_student.toml").write_text('name = "a_student"\n\n[distill]\nteachers = ["runs/b"]\n')
+    (configs / "b.toml").write_text('name = "b"\n')
+
+    trained, _ = _release_sh_training_order(tmp_path, configs / "a_student.toml", configs / "b.toml")
+
+    assert trained == [str(configs / "b.toml"), str(configs / "a_student.toml")]
+    assert "--runs runs/b runs/a_student" in (tmp_path / "calls.txt").read_text().splitlines()[-1]
+
+
+def _release_sh_training_order(tmp_path, *configs, check=True):
+    """The configs `scripts/release.sh` trains, in order, with a fake interpreter that only logs its calls."""
     import os
     import subprocess
     from pathlib import Path
@@ -57,16 +70,49 @@ def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
     fake = tmp_path / "python"
     fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
     fake.chmod(0o755)
+    done = subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), *map(str, configs)],
+                          cwd=repo, env=os.environ | {"PYTHON": str(fake)}, check=check, capture_output=True, text=True)
+    lines = calls.read_text().splitlines() if calls.exists() else []
+    return [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")], done
+
+
+def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_the_names(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "a_student.toml").write_text('name = "a_student"\n\n[distill]\nteachers = ["runs/b"]\n')
+    (configs / "a_polish.toml").write_text('name = "a_polish"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n')
     (configs / "b.toml").write_text('name = "b"\n')
-    subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), str(configs / "a_student.toml"), str(configs / "b.toml")],
-                   cwd=repo, env=os.environ | {"PYTHON": str(fake)}, check=True, capture_output=True)
-    lines = calls.read_text().splitlines()
-    trained = [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")]
-    assert trained == [str(configs / "b.toml"), str(configs / "a_student.toml")]
-    assert "--runs runs/b runs/a_student" in lines[-1]
+    (configs / "z_student.toml").write_text('name = "z_student"\n[distill]\nteachers = ["runs/b"]\n')
+
+    trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_polish.toml", "b.toml", "z_student.toml")))
+
+    assert trained == [str(configs / "b.toml"), str(configs / "z_student.toml"), str(configs / "a_polish.toml")]
+
+
+def test_release_sh_refuses_students_that_learn_from_each_other(tmp_path):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "x.toml").write_text('name = "x"\n[distill]\nteachers = ["runs/y"]\n')
+    (configs / "y.toml").write_text('name = "y"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/x"\n')
+
+    trained, done = _release_sh_training_order(tmp_path, configs / "x.toml", configs / "y.toml", check=False)
+
+    assert done.returncode == 2 and trained == []
+    assert f"learn from each other in a circle: {configs / 'x.toml'} {configs / 'y.toml'}" in done.stderr
+
+
+def test_release_sh_trains_every_shipped_student_after_the_runs_it_learns_from(tmp_path):
+    import tomllib
+    from pathlib import Path
+
+    shipped = sorted((Path(__file__).resolve().parents[1] / "configs").glob("efficientnet_lite*.toml"))
+    trained, _ = _release_sh_training_order(tmp_path, *shipped)
+
+    names = [Path(c).stem for c in trained]
+    assert sorted(names) == sorted(p.stem for p in shipped)
+    for path in shipped:
+        distill = tomllib.loads(path.read_text()).get("distill", {})
+        for run in [*distill.get("teachers", []), *([distill["init_from"]] if distill.get("init_from") else [])]:
+            assert names.index(Path(run).name) < names.index(path.stem), f"{path.stem} trains before {run}"
 
 
 def test_a_missing_distillation_teacher_exits_2_before_anything_is_trained(flower_folder, tmp_path, capsys):
