@@ -59,7 +59,7 @@ class Phase1Config:
 
 @dataclass(frozen=True)
 class Phase2Config:
-    """Phase 2: fine-tune the top of the backbone with BatchNorm frozen in inference mode."""
+    """Phase 2: fine-tune the top of the backbone, BatchNorm frozen in inference mode unless asked."""
 
     epochs: int = 30
     learning_rate: float = 2e-4
@@ -69,10 +69,13 @@ class Phase2Config:
     patience: int = 8  # early stopping on val accuracy
     fine_tune_from: str = ""  # layer name; empty: the backbone's registered default; "all": everything
     ema_momentum: float = 0.0  # > 0: keep an exponential moving average of the weights, validate and keep it
+    train_batchnorm: bool = False  # true: BatchNorm layers from fine_tune_from on learn and use batch statistics
 
     def __post_init__(self):
         if not 0 <= self.ema_momentum < 1:
             raise ConfigError(f"[phase2] ema_momentum must be in [0, 1) (0 turns it off). Received: {self.ema_momentum!r}")
+        if not isinstance(self.train_batchnorm, bool):  # a TOML string "false" would read as true
+            raise ConfigError(f"[phase2] train_batchnorm must be true or false. Received: {self.train_batchnorm!r}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ def _recipe(cfg: dict) -> str:
         parts.append("+".join(mixing))
     if p2.get("ema_momentum", 0) > 0:
         parts.append(f"EMA {p2['ema_momentum']:g}")
+    if p2.get("train_batchnorm"):
+        parts.append("BatchNorm trained")
     distill = cfg.get("distill", {})
     if distill.get("teachers"):
         names = ", ".join(Path(t).name for t in distill["teachers"])

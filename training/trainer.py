@@ -316,7 +316,7 @@ def _load_init_weights(model, init_from: str) -> None:
 
 
 def _unfreeze_top(backbone, config: TrainConfig) -> None:
-    """Make layers from `fine_tune_from` on trainable; BatchNorm stays frozen (inference mode)."""
+    """Make layers from `fine_tune_from` on trainable; BatchNorm stays frozen (inference mode) unless `train_batchnorm`."""
     import keras
 
     from training.errors import ConfigError
@@ -330,4 +330,5 @@ def _unfreeze_top(backbone, config: TrainConfig) -> None:
     index = 0 if start == "all" else names.index(start)
     for i, layer in enumerate(backbone.layers):
         # Frozen BatchNorm keeps its ImageNet statistics: small CPU batches would give noisy ones.
-        layer.trainable = i >= index and not isinstance(layer, keras.layers.BatchNormalization)
+        frozen_bn = isinstance(layer, keras.layers.BatchNormalization) and not config.phase2.train_batchnorm
+        layer.trainable = i >= index and not frozen_bn

@@ -187,3 +187,38 @@ def test_a_run_with_mixing_and_a_weight_average_keeps_the_weights_it_validated(f
     model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing))
     val_loss = model.evaluate(_dataset(config, split.val, training=False, batch_size=64), verbose=0)
     assert val_loss == pytest.approx(float(rows[best]["val_loss"]), rel=1e-4)
+
+
+def _batchnorms(layer):
+    found = [layer] if isinstance(layer, keras.layers.BatchNormalization) else []
+    for sub in getattr(layer, "layers", []):
+        found += _batchnorms(sub)
+    return found
+
+
+@pytest.mark.parametrize("train_batchnorm", [False, True])
+def test_batchnorm_statistics_change_in_phase_2_only_when_asked(train_batchnorm, flower_folder, tmp_path):
+    from training.trainer import train
+
+    base = _tiny_config("efficientnet_lite0", 32, name="tiny_bn").to_dict()
+    base["phase2"] |= {"fine_tune_from": "all", "train_batchnorm": train_batchnorm}
+    config = config_from_dict(base)
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+
+    train(config, split, tmp_path / "run")
+
+    # Without weights every BatchNorm starts at mean 0, variance 1; only batch statistics move them.
+    norms = _batchnorms(keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False))
+    moved = [bn.name for bn in norms
+             if not (np.allclose(bn.moving_mean, 0.0) and np.allclose(bn.moving_variance, 1.0))]
+    assert len(norms) > 40
+    assert (len(moved) == len(norms)) if train_batchnorm else (moved == [])
+
+
+def test_train_batchnorm_must_be_a_boolean():
+    from training.errors import ConfigError
+
+    base = _tiny_config("efficientnet_lite0", 32).to_dict()
+    base["phase2"] |= {"train_batchnorm": "false"}
+    with pytest.raises(ConfigError, match=r"\[phase2\] train_batchnorm must be true or false. Received: 'false'"):
+        config_from_dict(base)
