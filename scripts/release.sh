@@ -40,8 +40,8 @@ students=()
 for config in "${configs[@]}"; do
   if grep -q '^\[distill\]' "$config"; then students+=("$config"); else ordered+=("$config"); fi
 done
-needs() {  # the run names a student's [distill] section refers to
-  sed -n '/^\[distill\]/,/^\[/{/^\(teachers\|init_from\) *=/p}' "$1" | grep -o '"[^"]*"' | tr -d '"' | xargs -r -n1 basename
+needs() {  # the run names a student's [distill] section refers to (teachers, init_from: its only strings)
+  sed -n '/^\[distill\]/,/^\[/{s/#.*//;p}' "$1" | grep -o '"[^"]*"' | tr -d '"' | xargs -r -n1 basename
 }
 while [ ${#students[@]} -gt 0 ]; do
   left=()

@@ -81,7 +81,7 @@ def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_t
     configs.mkdir()
     (configs / "a_polish.toml").write_text('name = "a_polish"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n')
     (configs / "b.toml").write_text('name = "b"\n')
-    (configs / "z_student.toml").write_text('name = "z_student"\n[distill]\nteachers = ["runs/b"]\n')
+    (configs / "z_student.toml").write_text('name = "z_student"\n[distill]  # "runs/a_polish" in a comment\nteachers = [\n  "runs/b",\n]\n')
 
     trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_polish.toml", "b.toml", "z_student.toml")))
 
