@@ -47,9 +47,9 @@ while [ ${#students[@]} -gt 0 ]; do
   left=()
   for config in "${students[@]}"; do
     waits=0
+    deps=$(needs "$config")
     for other in "${students[@]}"; do
-      [ "$other" = "$config" ] && continue
-      needs "$config" | grep -qxF "$(basename "$other" .toml)" && waits=1
+      [ "$other" != "$config" ] && grep -qxF "$(basename "$other" .toml)" <<< "$deps" && waits=1
     done
     if [ "$waits" = 0 ]; then ordered+=("$config"); else left+=("$config"); fi
   done

@@ -69,7 +69,10 @@ class Phase2Config:
     patience: int = 8  # early stopping on val accuracy
     fine_tune_from: str = ""  # layer name; empty: the backbone's registered default; "all": everything
     ema_momentum: float = 0.0  # > 0: keep an exponential moving average of the weights, validate and keep it
-    train_batchnorm: bool = False  # true: BatchNorm layers from fine_tune_from on learn and use batch statistics
+    # true: BatchNorm layers from fine_tune_from on learn and use batch statistics. The weight average
+    # (ema_momentum) covers trainable weights only, so validation then pairs averaged weights with the
+    # running statistics of the raw ones.
+    train_batchnorm: bool = False
 
     def __post_init__(self):
         if not 0 <= self.ema_momentum < 1:
