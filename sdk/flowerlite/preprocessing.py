@@ -7,9 +7,15 @@
      as Pillow converts them;
    - transparency (``RGBA``, ``LA``, ``PA``, ``P`` or ``L``/``RGB`` with a
      transparency key) is composited over :data:`ALPHA_BACKGROUND` (white);
-   - 16-bit and 32-bit integer modes (``I;16*``, ``I``) hold 16-bit samples:
+   - 16-bit data (modes ``I;16*``; mode ``I`` decoded from a file, as 16-bit
+     PPM/PGM and 32-bit TIFF open; ``uint16`` arrays) holds 16-bit samples:
      ``round(v * 255 / 65535)``, clipped to 0..255;
    - float data (mode ``F``, float arrays) must lie in [0, 1] and is scaled by 255;
+   - numpy arrays must be ``uint8`` (0..255), ``uint16`` (16-bit), ``bool`` or
+     float in [0, 1]; other integer dtypes (``int64``, ``int32``, ``int16``,
+     ``int8``, ``uint32``...) and PIL images of mode ``I`` made in memory (e.g.
+     by ``convert("I")``) are refused, because their bit depth is unknown (an
+     ``int64`` array of 0..255 values read as 16-bit comes out near-black);
    - images over ``max_pixels`` (:data:`MAX_PIXELS` by default) are refused
      before they are decoded.
 2. **Resize and crop** (:func:`resize_and_crop`) to ``size`` x ``size``: resize
@@ -33,15 +39,17 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-import struct
+from collections.abc import Iterator
 from typing import BinaryIO, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageDecodeError, ImageNotFoundError, ImageTooLargeError
+from . import _files
+from .errors import ImageDecodeError, ImageError, ImageNotFoundError, ImageTooLargeError
 
 __all__ = [
     "CROP_FRACTION",
@@ -104,36 +112,75 @@ def load_image(source: ImageSource, *, max_pixels: int | None = MAX_PIXELS) -> I
         return _from_array(source, max_pixels, what)
     if isinstance(source, Image.Image):
         _check_pixels(*source.size, max_pixels, what)
-        return _to_rgb(_oriented(source, what), what)
+        _check_not_empty(*source.size, what)
+        if source.mode == "I" and not source.format:
+            raise ImageDecodeError(
+                f"{what}: a mode I image made in memory has no known bit depth; convert it to "
+                "mode L for 0..255 values or I;16 for 16-bit samples"
+            )
+        with _decoder_errors(what):
+            return _to_rgb(_oriented(source, what), what)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        stream: BinaryIO = io.BytesIO(source)
-    elif isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        if not os.path.exists(path):
-            raise ImageNotFoundError(f"image file not found: {path}; check the path")
-        if os.path.isdir(path):
-            raise ImageDecodeError(f"{path} is a directory, not an image file")
-        stream = path  # type: ignore[assignment]
-    elif hasattr(source, "read"):
-        stream = source  # type: ignore[assignment]
-    else:
-        raise ImageDecodeError(
-            f"cannot read an image from a {type(source).__name__}; pass a path, bytes, "
-            "a binary file object, a PIL image or a numpy array"
-        )
-    try:
+        return _decode(io.BytesIO(source), max_pixels, what)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(source)
+        try:
+            stream = _files.open_regular(path)
+        except FileNotFoundError:
+            raise ImageNotFoundError(f"image file not found: {path}; check the path") from None
+        except _files.NotRegularFileError as exc:
+            raise ImageDecodeError(f"{path} is a {exc.kind}, not an image file") from None
+        except OSError as exc:
+            raise ImageDecodeError(f"cannot read image file {path}: {exc.strerror or exc}") from None
+        with stream:
+            return _decode(stream, max_pixels, what)
+    if hasattr(source, "read"):
+        return _decode(source, max_pixels, what)  # type: ignore[arg-type]
+    raise ImageDecodeError(
+        f"cannot read an image from a {type(source).__name__}; pass a path, bytes, "
+        "a binary file object, a PIL image or a numpy array"
+    )
+
+
+def _decode(stream: BinaryIO, max_pixels: int | None, what: str) -> Image.Image:
+    with _decoder_errors(what):
         with Image.open(stream) as image:
             _check_pixels(*image.size, max_pixels, what)
+            _check_not_empty(*image.size, what)
             image.load()
             return _to_rgb(_oriented(image, what), what)
+
+
+def _check_not_empty(width: int, height: int, what: str) -> None:
+    if width < 1 or height < 1:
+        raise ImageDecodeError(f"{what} is empty ({width}x{height} pixels)")
+
+
+@contextlib.contextmanager
+def _decoder_errors(what: str) -> Iterator[None]:
+    """Turns whatever a decoder raises on bad data into an ImageError.
+
+    Pillow's format plugins and codecs raise many types on corrupt input (OSError,
+    SyntaxError, struct.error, a bare RuntimeError from the AVIF codec, ...):
+    every one is an ImageDecodeError here, whatever the format.
+    """
+    try:
+        yield
+    except ImageError:
+        raise
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{what} is too large to decode safely ({exc}); downscale it first") from None
     except FileNotFoundError:
         raise ImageNotFoundError(f"image file not found: {what}; check the path") from None
     except UnidentifiedImageError:
         raise ImageDecodeError(f"{what} is not an image Pillow can read (JPEG, PNG, WebP, ...)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, ZeroDivisionError) as exc:
-        raise ImageDecodeError(f"{what} could not be decoded ({exc}); the file is truncated or corrupt") from None
+    except MemoryError:
+        raise ImageTooLargeError(f"{what} needs more memory to decode than is available; downscale it "
+                                 "first") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure on bad data; see the docstring
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ImageDecodeError(f"{what} could not be decoded ({reason}); the file is truncated or "
+                               "corrupt") from None
 
 
 def _oriented(image: Image.Image, what: str) -> Image.Image:
@@ -148,7 +195,7 @@ def _to_rgb(image: Image.Image, what: str) -> Image.Image:
     if mode == "RGB" and "transparency" not in image.info:
         return image
     if mode in _SIXTEEN_BIT:
-        return _from_array(np.asarray(image), None, what)
+        return _from_array(np.asarray(image), None, what, sixteen_bit=True)
     if mode == "F":
         return _from_array(np.asarray(image), None, what)
     if mode == "1":
@@ -173,7 +220,8 @@ def _to_rgb(image: Image.Image, what: str) -> Image.Image:
         raise ImageDecodeError(f"{what}: cannot convert Pillow mode {mode} to RGB ({exc})") from None
 
 
-def _from_array(array: np.ndarray, max_pixels: int | None, what: str) -> Image.Image:
+def _from_array(array: np.ndarray, max_pixels: int | None, what: str, sixteen_bit: bool = False) -> Image.Image:
+    """An RGB image from an array; ``sixteen_bit``: integer samples are 16-bit (a decoded 16-bit image)."""
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -187,8 +235,13 @@ def _from_array(array: np.ndarray, max_pixels: int | None, what: str) -> Image.I
         pixels = array
     elif array.dtype == np.bool_:
         pixels = array.astype(np.uint8) * 255
-    elif array.dtype.kind in "iu":
+    elif array.dtype == np.uint16 or (array.dtype.kind in "iu" and sixteen_bit):
         pixels = np.clip(np.rint(array.astype(np.float64) * (255.0 / 65535.0)), 0, 255).astype(np.uint8)
+    elif array.dtype.kind in "iu":
+        raise ImageDecodeError(
+            f"{what}: {array.dtype} arrays have no known bit depth; pass uint8 for 0..255 values "
+            "(array.astype(np.uint8)), uint16 for 16-bit samples, or float in [0, 1]"
+        )
     elif array.dtype.kind == "f":
         values = array.astype(np.float64)
         if not np.isfinite(values).all():
