@@ -511,3 +511,35 @@ def mutate(data: bytes, seed: int) -> bytes:
     for _ in range(int(rng.choice([1, 2, 4, 8]))):
         damaged[int(rng.integers(len(damaged)))] = int(rng.integers(256))
     return bytes(damaged)
+
+
+PEAK_RSS_CHILD = """
+import resource, sys
+from flowerlite.preprocessing import preprocess
+preprocess(sys.argv[2], 224, mean=(127.5,), std=(127.5,))  # warm: imports, first allocations
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+preprocess(sys.argv[1], 224, mean=(127.5,), std=(127.5,))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB is Linux's")
+@pytest.mark.parametrize(("mode", "fmt", "fill"), [
+    ("F", "TIFF", 0.5), ("I", "TIFF", 30000), ("I;16", "PNG", 30000), ("RGBA", "PNG", (10, 200, 10, 128)),
+    ("P", "PNG", 3),
+])
+def test_peak_memory_per_pixel_stays_bounded_for_every_costly_mode(tmp_path, mode, fmt, fill):
+    # A 64 MP F-mode TIFF of 384 KB used to peak at 2.26 GB: whole float64 copies, and a full copy from
+    # exif_transpose. At 16 MP that was 16-31 bytes a pixel over the baseline; on tiles it is 1-6.
+    width, height = 4000, 4000
+    path = tmp_path / f"big.{fmt.lower()}"
+    options = {"transparency": 0} if mode == "P" else {}
+    Image.new(mode, (width, height), fill).save(path, fmt, **options, **(
+        {"compression": "tiff_deflate"} if fmt == "TIFF" else {"compress_level": 1}))
+    small = tmp_path / "small.png"
+    Image.new("RGB", (64, 48)).save(small)
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, str(path), str(small)], capture_output=True,
+                            text=True, timeout=120, env=child_env())
+    assert result.returncode == 0, result.stderr[-2000:]
+    bytes_per_pixel = int(result.stdout) * 1024 / (width * height)
+    assert bytes_per_pixel < 8, f"{mode}: {bytes_per_pixel:.1f} bytes a pixel"
