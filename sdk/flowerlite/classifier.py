@@ -182,6 +182,7 @@ class Classifier:
         MetadataError: the metadata is malformed, or a float model has no normalisation.
         LabelError: there are no labels, or their count does not match the model output.
         RuntimeUnavailableError: the requested (or every) TFLite runtime is missing.
+        TypeError, ValueError: an option has the wrong type or value (checked here, all of them).
 
     Example::
 
@@ -416,6 +417,8 @@ class Classifier:
 
         Raises:
             ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the image cannot be used.
+            ClassifierClosedError: the classifier was closed.
+            TypeError, ValueError: ``top_k`` or ``score_threshold`` has the wrong type or value.
         """
         top_k, threshold = self._limits(top_k, max_results, score_threshold)
         return self._categories(self.scores(self.preprocess(image))[0], top_k, threshold)
