@@ -17,7 +17,7 @@ import numbers
 import os
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -27,7 +27,6 @@ from .errors import (
     ClassifierClosedError,
     LabelError,
     MetadataError,
-    ModelNotFoundError,
     UnsupportedModelError,
 )
 
@@ -95,9 +94,11 @@ def _check_options(options: ClassifierOptions) -> None:
         values = getattr(options, name)
         if values is None:
             continue
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable) or not all(map(_is_number, values)):
+        if (isinstance(values, (str, bytes, Iterator)) or not isinstance(values, Iterable)
+                or not all(map(_is_number, values))):
             raise TypeError(f"{name} must be a sequence of numbers (one, or one per channel); received {values!r}")
-        if not values or not all(math.isfinite(v) for v in values) or (name == "std" and min(values) <= 0):
+        floats = [float(v) for v in values]
+        if not floats or not all(map(math.isfinite, floats)) or (name == "std" and min(floats) <= 0):
             raise ValueError(f"{name} must hold finite numbers{', all positive' if name == 'std' else ''}; "
                              f"received {values!r}")
 
