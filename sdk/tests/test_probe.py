@@ -50,8 +50,11 @@ def run_child(case: str, env: dict, cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in env.items() if k not in ("FLOWERLITE_CACHE", "XDG_CACHE_HOME")}
     env["PYTHONPATH"] = SDK
     models = [fixture_path("quadrants_int8_metadata"), fixture_path("quadrants_float32_metadata")]
-    return subprocess.run([sys.executable, "-c", CHILD, case, *models], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300, preexec_fn=_without_file_permission_override)
+    try:
+        return subprocess.run([sys.executable, "-c", CHILD, case, *models], capture_output=True, text=True, cwd=cwd,
+                              env=env, timeout=300, preexec_fn=_without_file_permission_override)
+    except subprocess.SubprocessError as exc:  # root without CAP_SETPCAP: cannot make it obey permissions
+        pytest.skip(f"cannot drop root's permission override here ({exc})")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux permissions and prctl")
