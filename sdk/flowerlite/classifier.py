@@ -49,11 +49,17 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _check_positive_int(value, message: str) -> None:
+    """TypeError for a non-integer (or a bool), ValueError for one below 1; ``message`` names the option."""
+    if not _is_int(value):
+        raise TypeError(message)
+    if value < 1:
+        raise ValueError(message)
+
+
 def _check_limits(top_k, score_threshold) -> None:
-    if top_k is not None and not _is_int(top_k):
-        raise TypeError(f"top_k must be a positive integer or None; received top_k={top_k!r}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k must be a positive integer or None; received top_k={top_k!r}")
+    if top_k is not None:
+        _check_positive_int(top_k, f"top_k must be a positive integer or None; received top_k={top_k!r}")
     if score_threshold is not None and not _is_number(score_threshold):
         raise TypeError(f"score_threshold must be a finite number or None; received {score_threshold!r}")
     if score_threshold is not None and not math.isfinite(score_threshold):
@@ -71,21 +77,19 @@ def _check_options(options: ClassifierOptions) -> None:
         raise TypeError(f"runtime must be a runtime name (str) or None; received {options.runtime!r}")
     _check_limits(options.top_k, options.score_threshold)
     threads = options.num_threads
-    if threads is not None and (not _is_int(threads) or threads < 1):
-        error = ValueError if _is_int(threads) else TypeError
-        raise error(f"num_threads must be a positive integer or None; received {threads!r}")
+    if threads is not None:
+        _check_positive_int(threads, f"num_threads must be a positive integer or None; received {threads!r}")
     if threads is not None and threads > _runtime.max_threads():
         raise ValueError(
             f"num_threads={threads} is more than this machine can use: at most {_runtime.max_threads()} "
             f"({_runtime.THREADS_PER_CPU} per usable CPU, {_runtime.usable_cpus()} here); "
             "pass a smaller number or None"
         )
-    if options.max_pixels is not None and (not _is_int(options.max_pixels) or options.max_pixels < 1):
-        error = ValueError if _is_int(options.max_pixels) else TypeError
-        raise error(f"max_pixels must be a positive integer or None; received {options.max_pixels!r}")
-    if not _is_int(options.max_batch_size) or options.max_batch_size < 1:
-        error = ValueError if _is_int(options.max_batch_size) else TypeError
-        raise error(f"max_batch_size must be a positive integer; received {options.max_batch_size!r}")
+    if options.max_pixels is not None:
+        _check_positive_int(options.max_pixels,
+                            f"max_pixels must be a positive integer or None; received {options.max_pixels!r}")
+    _check_positive_int(options.max_batch_size,
+                        f"max_batch_size must be a positive integer; received {options.max_batch_size!r}")
     if not isinstance(options.safe_load, bool):
         raise TypeError(f"safe_load must be True or False; received {options.safe_load!r}")
     if (options.mean is None) != (options.std is None):
