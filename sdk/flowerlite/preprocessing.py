@@ -121,7 +121,8 @@ def load_image(source: ImageSource, *, max_pixels: int | None = MAX_PIXELS) -> I
                 "mode L for 0..255 values or I;16 for 16-bit samples"
             )
         with _decoder_errors(what):
-            return _to_rgb(_oriented(source, what), what)
+            image = _to_rgb(_oriented(source, what), what)
+            return image.copy() if image is source else image  # never hand the caller's own image back
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _decode(io.BytesIO(source), max_pixels, what)
     if isinstance(source, (str, os.PathLike)):
