@@ -11,13 +11,15 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
+from flowerlite.metadata import CONFIDENT_ACCURACY
 
 __all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "Selective", "PhotoScores", "score_predictions", "confident_level"]
 
 # Score levels of the selective-accuracy curve (issue "Real-world photos").
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
-# A "confident" answer is right at least this often on the real-world photos it was measured on.
-CONFIDENT_TARGET = 0.9
+# A "confident" answer is right at least this often on the real-world photos it was measured on: the
+# promise the model's metadata carries, so the SDK owns the number.
+CONFIDENT_TARGET = CONFIDENT_ACCURACY
 
 
 @dataclass(frozen=True)
