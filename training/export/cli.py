@@ -21,10 +21,13 @@ def _variants(text: str) -> tuple[str, ...]:
     return names
 
 
-def _options(args, accuracy_command: str = ""):
+def _options(args, accuracy_command: str = "", models_dir: str = "models"):
     from training.export.release import ExportOptions
 
+    photos = (f"python -m training evaluate --models {models_dir}/*.tflite --photos {shlex.quote(args.photos)} "
+              "--photos-only") if args.photos else ""
     return ExportOptions(
+        photo_set=args.photos, photo_set_command=photos,
         variants=args.variants, version=args.version, calibration_images=args.calibration_images,
         verify_images=args.verify_images, seed=args.seed, check_data=not args.skip_data_check,
         rebuild_command=args.rebuild_command or _command_line(), accuracy_command=accuracy_command,
@@ -48,7 +51,8 @@ def cmd_export(args) -> int:
     from training.export.release import export_run, report_json
 
     run, split = _split(Path(args.run_dir), args.data_dir)
-    report = export_run(run, split, args.out, _options(args), evaluate_on=split.test if args.evaluate else None)
+    report = export_run(run, split, args.out, _options(args, models_dir=args.out),
+                        evaluate_on=split.test if args.evaluate else None)
     print(report_json(report))
     return 0
 
@@ -62,7 +66,7 @@ def cmd_release(args) -> int:
     split = load_dataset(best.config.data, args.data_dir, seed=best.config.seed)
     data = f" --data-dir {shlex.quote(args.data_dir)}" if args.data_dir else ""
     accuracy_command = f"python -m training evaluate --models {args.models_dir}/*.tflite{data}"
-    report = release(args.runs, split, args.models_dir, _options(args, accuracy_command),
+    report = release(args.runs, split, args.models_dir, _options(args, accuracy_command, args.models_dir),
                      max_int8_loss=args.max_int8_loss, evaluate=not args.no_evaluate)
     print(report_json(report))
     return 0
@@ -153,6 +157,10 @@ def _export_arguments(p: argparse.ArgumentParser, default_variants: str) -> None
     p.add_argument("--rebuild-command", help="the command the model card gives to rebuild (default: this one)")
     p.add_argument("--no-temperature-scaling", action="store_true",
                    help="keep the run's probabilities as trained (default: a temperature fitted on val is folded in)")
+    p.add_argument("--photos", metavar="DIR",
+                   help="real-world photos, DIR/<label>/*.jpg named by some of the labels (e.g. ../shared/realworld-val): "
+                        "every file is scored on them, and its confident score level is fitted there and written into "
+                        "its metadata (default: none)")
     p.add_argument("--skip-data-check", action="store_true",
                    help="export even if the data's checksums differ from the run's (development only)")
 

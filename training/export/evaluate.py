@@ -45,6 +45,14 @@ class PhotoSetResult:
     scores: PhotoScores
     confident: Selective | None  # `realworld.confident_level` of this file's own scores on these photos
 
+    def summary(self) -> str:
+        """One line for logs: top-1, mean per-class top-1 and the confident level."""
+        s, c = self.scores, self.confident
+        level = "no confident level" if c is None else (
+            f"confident level {c.threshold:g} ({c.coverage:.1%} answered, {c.accuracy:.1%} right)")
+        return (f"{s.images} photos of {len(s.per_class)} classes: top-1 {s.top1:.1%}, mean per-class top-1 "
+                f"{s.mean_class_top1:.1%}, top-5 {s.top5:.1%}; {level}")
+
     def to_dict(self) -> dict:
         """A JSON-ready dict."""
         from dataclasses import asdict
