@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 from flowerlite.metadata import CONFIDENT_ACCURACY
 
-__all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "LEVELS", "Selective", "PhotoScores", "score_predictions", "confident_level"]
+__all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "LEVELS", "MIN_ANSWERED", "Selective", "PhotoScores", "score_predictions", "confident_level"]
 
 # Score levels of the selective-accuracy curve (issue "Real-world photos").
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
@@ -99,12 +99,13 @@ def score_predictions(probs: np.ndarray, labels: Sequence[int], labels_text: Seq
     )
 
 
-# Score levels a confident level is chosen from.
+# Score levels a confident level is chosen from, and the fewest answers a level must give to be trusted.
 LEVELS = tuple(float(v) for v in np.round(np.arange(0.05, 1.0, 0.05), 2))
+MIN_ANSWERED = 20
 
 
 def confident_level(probs: np.ndarray, labels: Sequence[int], target: float = CONFIDENT_TARGET,
-                    grid: Sequence[float] = LEVELS, min_answered: int = 20) -> Selective | None:
+                    grid: Sequence[float] = LEVELS, min_answered: int = MIN_ANSWERED) -> Selective | None:
     """The lowest score level on `grid` from which on answers are right at least `target` of the time.
 
     Lowest, so that as many photos as possible are answered; it and every higher level must reach

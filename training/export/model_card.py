@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from training.realworld import CONFIDENT_TARGET, PhotoScores, Selective
+from training.realworld import CONFIDENT_TARGET, MIN_ANSWERED, PhotoScores, Selective
 
 __all__ = ["FileEntry", "AccuracyRow", "RealWorldRow", "ModelCard", "render_model_card", "write_model_card",
            "replace_accuracy_section", "ACCURACY_START", "ACCURACY_END", "REALWORLD_START", "REALWORLD_END"]
@@ -157,7 +157,7 @@ def _realworld_section(card: ModelCard) -> list[str]:
         lines.append(f"| `{r.name}` | " + " | ".join(_point(p) for p in r.scores.selective) + " |")
     lines += ["", f"Confident level: the lowest score (on a 0.05 grid) from which on the answers were right at least "
               f"{CONFIDENT_TARGET:.0%} of the time on these photos, at that level and every higher one (levels answering "
-              "fewer than 20 photos are not trusted). It is fitted on each file's own scores on these photos, never on "
+              f"fewer than {MIN_ANSWERED} photos are not trusted). It is fitted on each file's own scores on these photos, never on "
               "Oxford test, and written into the file's metadata (`flowerlite_confident_score`, read as "
               "`flowerlite.Classifier(...).info.confident_score`); below it an answer is a best guess. It is measured on "
               "the same photos it was fitted on, so its accuracy there is optimistic, and on other species and other "
