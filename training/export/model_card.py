@@ -10,6 +10,7 @@ from typing import Sequence
 from training.realworld import CONFIDENT_TARGET, MIN_ANSWERED, PhotoScores, Selective
 
 __all__ = ["FileEntry", "AccuracyRow", "RealWorldRow", "ModelCard", "render_model_card", "write_model_card",
+           "realworld_section",
            "replace_accuracy_section", "ACCURACY_START", "ACCURACY_END", "REALWORLD_START", "REALWORLD_END"]
 
 # The accuracy section sits between these markers so that the benchmark harness's figures can
@@ -97,7 +98,7 @@ class ModelCard:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.2f}%"
+    return "—" if x is None or x != x else f"{100 * x:.2f}%"  # x != x: NaN (nothing answered)
 
 
 def _accuracy_section(card: ModelCard) -> list[str]:
@@ -123,7 +124,7 @@ def _accuracy_section(card: ModelCard) -> list[str]:
 
 
 def _point(p: Selective) -> str:
-    return f"{_pct(p.coverage)} / {'—' if p.accuracy != p.accuracy else _pct(p.accuracy)}"
+    return f"{_pct(p.coverage)} / {_pct(p.accuracy)}"
 
 
 def _realworld_section(card: ModelCard) -> list[str]:
@@ -131,40 +132,46 @@ def _realworld_section(card: ModelCard) -> list[str]:
         return ["## Real-world photos", "",
                 "Not measured by this export (pass `--photos ../shared/realworld-val` to the release, or run the "
                 "command below): the files carry no confident score level.", ""]
-    first = card.realworld[0].scores
+    return realworld_section(card.realworld, len(card.class_names), card.realworld_set, card.realworld_command).splitlines()
+
+
+def realworld_section(rows: Sequence[RealWorldRow], n_labels: int, photo_set: str = "", command: str = "",
+                      source: str = "through the flowerlite SDK") -> str:
+    """Markdown of the files' real-world figures: a table per file, per species, the selective curve, the confident level."""
+    first = rows[0].scores
     classes = list(first.per_class)
-    where = f"`{card.realworld_set}`: " if card.realworld_set else ""
-    lines = [f"## Real-world photos ({where}{first.images} photos of {len(classes)} species, through the flowerlite SDK)", "",
+    where = f"`{photo_set}`: " if photo_set else ""
+    lines = [f"## Real-world photos ({where}{first.images} photos of {len(classes)} species, {source})", "",
              f"Photos from outside Oxford 102: {first.images} photos of only {len(classes)} of the "
-             f"{len(card.class_names)} species ({', '.join(classes)}), in folders named by their labels. Each photo is "
-             f"scored over all {len(card.class_names)} classes, not as a smaller problem. A small sample of a few "
+             f"{n_labels} species ({', '.join(classes)}), in folders named by their labels. Each photo is "
+             f"scored over all {n_labels} classes, not as a smaller problem. A small sample of a few "
              "species: read these figures as a rough guide to photos users take, beside the Oxford figures above.", "",
              "| file | variant | photos | top-1 | top-5 | mean per-class top-1 | confident level | answered at it | right at it |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in card.realworld:
+    for r in rows:
         s, c = r.scores, r.confident
         level = ["none", "—", "—"] if c is None else [f"{c.threshold:g}", _pct(c.coverage), _pct(c.accuracy)]
         lines.append(f"| `{r.name}` | {r.variant} | {s.images} | {_pct(s.top1)} | {_pct(s.top5)} | "
                      f"{_pct(s.mean_class_top1)} | " + " | ".join(level) + " |")
     lines += ["", "Top-1 per species:", "", "| file | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
-    for r in card.realworld:
+    for r in rows:
         lines.append(f"| `{r.name}` | " + " | ".join(_pct(r.scores.per_class.get(c)) for c in classes) + " |")
     thresholds = [p.threshold for p in first.selective]
     lines += ["", "Selective accuracy: the share of photos whose best score reaches each level, and how many of those "
               "answers are right (answered / right):", "",
               "| file | " + " | ".join(f"score ≥ {t:g}" for t in thresholds) + " |", "|---|" + "---:|" * len(thresholds)]
-    for r in card.realworld:
+    for r in rows:
         lines.append(f"| `{r.name}` | " + " | ".join(_point(p) for p in r.scores.selective) + " |")
     lines += ["", f"Confident level: the lowest score (on a 0.05 grid) from which on the answers were right at least "
               f"{CONFIDENT_TARGET:.0%} of the time on these photos, at that level and every higher one (levels answering "
-              f"fewer than {MIN_ANSWERED} photos are not trusted). It is fitted on each file's own scores on these photos, never on "
-              "Oxford test, and written into the file's metadata (`flowerlite_confident_score`, read as "
+              f"fewer than {MIN_ANSWERED} photos are not trusted). It is fitted on each file's own scores on these photos, "
+              "never on Oxford test, and written into the file's metadata (`flowerlite_confident_score`, read as "
               "`flowerlite.Classifier(...).info.confident_score`); below it an answer is a best guess. It is measured on "
               "the same photos it was fitted on, so its accuracy there is optimistic, and on other species and other "
               "photographers it may hold less well.", ""]
-    if card.realworld_command:
-        lines += ["Measured with:", "", "```sh", card.realworld_command, "```", ""]
-    return lines
+    if command:
+        lines += ["Measured with:", "", "```sh", command, "```", ""]
+    return "\n".join(lines)
 
 
 def render_model_card(card: ModelCard) -> str:
@@ -242,13 +249,14 @@ def write_model_card(card: ModelCard, path: str | Path) -> Path:
     return path
 
 
-def replace_accuracy_section(card_text: str, section: str) -> str:
-    """The card with the text between the accuracy markers replaced by `section`.
+def replace_accuracy_section(card_text: str, section: str, start_marker: str = ACCURACY_START,
+                             end_marker: str = ACCURACY_END) -> str:
+    """The card with the text between the accuracy markers (or other markers) replaced by `section`.
 
     Raises:
-        ValueError: if the card has no accuracy markers (it was not written by this module).
+        ValueError: if the card has no such markers (it was not written by this module).
     """
-    start, end = card_text.find(ACCURACY_START), card_text.find(ACCURACY_END)
+    start, end = card_text.find(start_marker), card_text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"the card has no {ACCURACY_START} ... {ACCURACY_END} section: re-export it")
-    return card_text[: start + len(ACCURACY_START)] + "\n" + section.strip("\n") + "\n" + card_text[end:]
+        raise ValueError(f"the card has no {start_marker} ... {end_marker} section: re-export it")
+    return card_text[: start + len(start_marker)] + "\n" + section.strip("\n") + "\n" + card_text[end:]
