@@ -122,3 +122,16 @@ def test_the_real_world_pass_imports_no_tensorflow_keras_or_torch():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_compare_shows_the_real_world_figures_both_runs_measured():
+    from benchmarks.compare import compare_reports
+
+    a = dataclasses.replace(make_report(), realworld=(_result("lite0-int8", 0.9, [True] * 27 + [False] * 3),))
+    b = dataclasses.replace(make_report(), realworld=(_result("lite0-int8", 0.9),))
+    text = compare_reports(a, b)
+    assert "Real-world photos (%, Δ in points)" in text
+    row = next(line for line in text.splitlines() if line.startswith("lite0-int8 on ../shared/realworld-val"))
+    # A: 27 of 40 right, mean per class (27/27 + 0/13) / 2; B: 30 of 40, (30/30 + 0/10) / 2.
+    assert row.split()[-6:] == ["67.50", "75.00", "+7.50", "50.00", "50.00", "+0.00"]
+    assert "Real-world photos" not in compare_reports(make_report(), b)  # only A lacks them: nothing to compare

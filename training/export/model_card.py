@@ -212,7 +212,7 @@ def render_model_card(card: ModelCard) -> str:
     lines += [f"- `{f.name}`: {f.quantisation}" for f in card.files]
     lines += ["", "## Export checks", "",
               "Each file was loaded with `flowerlite.Classifier` and compared with the Keras model on a seeded "
-              "sample of validation images; its metadata was read back (labels, mean/std).", ""]
+              "sample of validation images; its metadata was read back (labels, mean/std, name, version, confident score).", ""]
     lines += [f"- `{f.name}`: {f.verification}" for f in card.files if f.verification]
     lines += ["", ACCURACY_START, *_accuracy_section(card), ACCURACY_END, ""]
     lines += [REALWORLD_START, *_realworld_section(card), REALWORLD_END, ""]
