@@ -80,10 +80,10 @@ class ModelMetadata:
             carry no information (e.g. exact zeros at a quantised output's
             resolution) and are not returned unless the caller asks; ``None`` when absent.
         confident_score: answers whose top score is at least this were right at least
-            ``CONFIDENT_ACCURACY`` (90%) of the time on the real-world photos the release measured it on (see
-            the model card); below it an answer is a best guess. ``None`` when the
-            model carries none. Stored as the subgraph's ``CustomMetadata`` entry
-            ``flowerlite_confident_score``.
+            ``CONFIDENT_ACCURACY`` (90%) of the time on the real-world photos the
+            release measured it on (see the model card); below it an answer is a best
+            guess. ``None`` when the model carries none. Stored as the subgraph's
+            ``CustomMetadata`` entry ``flowerlite_confident_score``.
         min_parser_version: the metadata parser version the model needs.
     """
 
@@ -271,8 +271,8 @@ def write_metadata(
     and a ``TENSOR_AXIS_LABELS`` associated file
     ``labels.txt`` (no score calibration: the scores are probabilities); the
     subgraph's ``CustomMetadata`` ``flowerlite_confident_score`` (when
-    ``confident_score`` is set); and ``min_parser_version``. Any metadata and associated files already in the
-    model are replaced. The flatbuffer itself is kept byte for byte (it is
+    ``confident_score`` is set); and ``min_parser_version``. Any metadata and
+    associated files already in the model are replaced. The flatbuffer itself is kept byte for byte (it is
     embedded, aligned, behind a new root table), so no operator, weight or
     unknown newer schema field can be lost, and the output is deterministic.
 
