@@ -4,17 +4,21 @@
 #      configs with a [distill] section last, as they learn from the other runs),
 #   2. export the run with the best *val* top-1 to float32, float16 and int8 TFLite with metadata,
 #   3. verify every file through the flowerlite SDK against the Keras model, evaluate it on the
-#      6149 test images, check the int8 loss (<= 0.5 points), then swap models/ + MODEL_CARD.md + SHA256SUMS.
+#      6149 test images, check the int8 loss (<= 0.5 points), score it on the real-world photos and write
+#      its confident score level (fitted there) into its metadata, then swap models/ + MODEL_CARD.md + SHA256SUMS.
 #
-#   bash scripts/release.sh [--data-dir DIR] [--skip-train] [CONFIG.toml ...] [-- extra `release` options]
+#   bash scripts/release.sh [--data-dir DIR] [--photos DIR | --no-photos] [--skip-train] [CONFIG.toml ...] [-- extra `release` options]
 #
 # Defaults: every EfficientNet-Lite config (training/configs/efficientnet_lite*.toml); data from ../shared/oxford102 when present, else the
-# download cache. PYTHON selects the interpreter (default: python).
+# download cache; real-world photos from ../shared/realworld-val when present (else none: the card then says
+# they were not measured and the files carry no confident level). PYTHON selects the interpreter (default: python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python}
 data_dir=""
 [ -d ../shared/oxford102 ] && data_dir=../shared/oxford102
+photos_dir=""
+[ -d ../shared/realworld-val ] && photos_dir=../shared/realworld-val
 skip_train=0
 configs=()
 extra=()
@@ -22,6 +26,8 @@ args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --data-dir) data_dir=$2; shift 2 ;;
+    --photos) photos_dir=$2; shift 2 ;;
+    --no-photos) photos_dir=""; shift ;;
     --skip-train) skip_train=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "release.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
@@ -31,6 +37,8 @@ done
 [ ${#configs[@]} -eq 0 ] && configs=(training/configs/efficientnet_lite*.toml)
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
+photos=()
+[ -n "$photos_dir" ] && photos=(--photos "$photos_dir")
 
 # Students ([distill] configs) learn from finished runs, so they train after every other config; a
 # student whose teachers or init_from name another student's run (efficientnet_lite0_distill2 starts from
@@ -71,6 +79,6 @@ done
 rebuild=()
 for a in ${args[@]+"${args[@]}"}; do if [ "$a" != --skip-train ]; then rebuild+=("$a"); fi; done
 echo "== release: best val of ${runs[*]} -> models/"
-"$PYTHON" -m training release --runs "${runs[@]}" --models-dir models "${data[@]}" \
+"$PYTHON" -m training release --runs "${runs[@]}" --models-dir models "${data[@]}" ${photos[@]+"${photos[@]}"} \
   --rebuild-command "bash scripts/release.sh${rebuild[*]:+ ${rebuild[*]}}" "${extra[@]}"
 echo "== done: models/ (check with: cd models && sha256sum -c SHA256SUMS)"
