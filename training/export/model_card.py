@@ -85,7 +85,8 @@ class ModelCard:
     run_dir: str
     split_sizes: tuple[int, int, int]  # train, val, test images
     split_name: str = "Official Oxford 102 split"
-    selection: list[tuple[str, float]] = field(default_factory=list)  # (run, val top-1) of every candidate
+    selection: list[tuple[str, float | None]] = field(default_factory=list)  # (run, val top-1) of every candidate
+    trained_on_val: bool = False  # the released run learnt from train + val (no val accuracy of its own)
     accuracy: list[AccuracyRow] = field(default_factory=list)
     accuracy_subset: str = "test"
     accuracy_command: str = ""
@@ -212,24 +213,36 @@ def render_model_card(card: ModelCard) -> str:
     lines += [f"- `{f.name}`: {f.quantisation}" for f in card.files]
     lines += ["", "## Export checks", "",
               "Each file was loaded with `flowerlite.Classifier` and compared with the Keras model on a seeded "
-              "sample of validation images; its metadata was read back (labels, mean/std, name, version, confident score).", ""]
+              f"sample of {'train' if card.trained_on_val else 'validation'} images; its metadata was read back (labels, "
+              "mean/std, name, version, confident score).", ""]
     lines += [f"- `{f.name}`: {f.verification}" for f in card.files if f.verification]
     lines += ["", ACCURACY_START, *_accuracy_section(card), ACCURACY_END, ""]
     lines += [REALWORLD_START, *_realworld_section(card), REALWORLD_END, ""]
     lines += ["## Quantisation (int8)", "", card.calibration, ""]
     if card.notes:
         lines += ["## Notes", "", *[f"- {n}" for n in card.notes], ""]
-    lines += [
-        "## Training protocol",
-        "",
-        f"- {card.split_name}: {card.split_sizes[0]} train images for training, {card.split_sizes[1]} val images for "
-        f"every choice (epochs, early stopping, which run is released), {card.split_sizes[2]} test images for "
-        "reporting only.",
-        f"- Released run: `{card.run_dir}`.",
-    ]
-    if card.selection:
-        lines.append("- Candidates, by val top-1 (the highest is released): "
-                     + ", ".join(f"`{run}` {_pct(val)}" for run, val in card.selection) + ".")
+    lines += ["## Training protocol", ""]
+    if card.trained_on_val:
+        lines += [
+            f"- {card.split_name}, **trained on train+val**: the released run learnt from the {card.split_sizes[0]} train "
+            f"and val images together, with the recipe and epoch count chosen on val by an official-protocol run "
+            f"(train only); its last epoch is kept. The {card.split_sizes[2]} test images are for reporting only.",
+            f"- Released run: `{card.run_dir}`.",
+        ]
+        if len(card.selection) > 1:
+            lines.append("- Runs given to the release (the train+val run is released; the others are its official-protocol "
+                         "twins, by val top-1): " + ", ".join(
+                             f"`{run}` " + ("train+val" if val is None else _pct(val)) for run, val in card.selection) + ".")
+    else:
+        lines += [
+            f"- {card.split_name}: {card.split_sizes[0]} train images for training, {card.split_sizes[1]} val images for "
+            f"every choice (epochs, early stopping, which run is released), {card.split_sizes[2]} test images for "
+            "reporting only.",
+            f"- Released run: `{card.run_dir}`.",
+        ]
+        if card.selection:
+            lines.append("- Candidates, by val top-1 (the highest is released): "
+                         + ", ".join(f"`{run}` {_pct(val)}" for run, val in card.selection) + ".")
     lines += ["", "Metrics of the run (`metrics.json`, Keras, before conversion):", "", "```json",
               json.dumps(card.metrics, indent=2), "```", "",
               "Training configuration (`config.toml`, as resolved):", "", "```toml", card.config_toml.strip(), "```", "",

@@ -211,7 +211,9 @@ def export_run(
         temperature = fit_temperature(val_probs, np.array([s.label for s in split.val]))
         scale_softmax_layer(model, temperature.temperature)
         print(f"[export] {temperature.summary()}", flush=True)
-    check_samples = stratified_sample(split.val, options.verify_images, options.seed)
+    # Val images, or train images for a run trained on both: the checks compare a file with its own
+    # Keras model, no label is involved.
+    check_samples = stratified_sample(split.val or split.train, options.verify_images, options.seed)
     check_paths = [s.path for s in check_samples]
     if temperature is not None:
         # The val pass above already holds these images; folding T divides the logits, as this does.
@@ -279,7 +281,9 @@ def export_run(
         split_sizes=(len(split.train), len(split.val), len(split.test)),
         split_name=("Official Oxford 102 split" if run.config.data.dataset == "oxford102"
                     else f"{run.config.data.dataset} dataset at {split.root}"),
-        selection=[(str(r.run_dir), r.val_accuracy) for r in sorted(selection, key=lambda r: -r.val_accuracy)],
+        selection=[(str(r.run_dir), r.val_accuracy)
+                   for r in sorted(selection, key=lambda r: -1.0 if r.val_accuracy is None else -r.val_accuracy)],
+        trained_on_val=run.trained_on_val,
         accuracy=[AccuracyRow(a.path.name, a.variant, a.images, a.top1) for a in accuracy],
         accuracy_subset=f"{evaluate_subset}, {accuracy[0].images} images" if accuracy else evaluate_subset,
         accuracy_command=options.accuracy_command,
@@ -342,8 +346,9 @@ def release(
         QuantizationLossError: int8 loses more than `max_int8_loss` points of test top-1 against float32.
     """
     best, candidates = select_best_run(run_dirs)
-    print("[release] candidates by val top-1: " + ", ".join(f"{c.run_dir} {c.val_accuracy:.4f}" for c in candidates)
-          + f" -> {best.run_dir}", flush=True)
+    print("[release] candidates by val top-1: " + ", ".join(
+        f"{c.run_dir} " + ("trained on train+val" if c.val_accuracy is None else f"{c.val_accuracy:.4f}") for c in candidates)
+        + f" -> {best.run_dir}", flush=True)
     models_dir = Path(models_dir)
     staging = models_dir.parent / f".{models_dir.name}.staging"
     if staging.exists():

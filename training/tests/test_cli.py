@@ -146,3 +146,20 @@ def test_release_sh_passes_the_real_world_photos_to_the_release_unless_told_not_
     (tmp_path / "calls.txt").unlink()
     _release_sh_training_order(tmp_path, configs / "b.toml", options=("--no-photos",))
     assert "--photos" not in (tmp_path / "calls.txt").read_text().splitlines()[-1].split("--rebuild-command")[0]
+
+
+def test_release_sh_by_default_trains_the_official_run_then_its_train_plus_val_twin_and_releases_both(tmp_path):
+    import tomllib
+    from pathlib import Path
+
+    trained, _ = _release_sh_training_order(tmp_path, options=("--photos", str(tmp_path / "photos")))
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    assert trained == [str(Path("training/configs") / n) for n in ("efficientnet_lite0_realworld.toml", "efficientnet_lite0_realworld_trainval.toml")]
+    official, shipped = (tomllib.loads((configs / Path(c).name).read_text()) for c in trained)
+    assert official["data"].get("train_on", "train") == "train" and shipped["data"]["train_on"] == "train+val"
+    # The same recipe: only the name and the data differ.
+    assert {k: v for k, v in official.items() if k not in ("name", "data")} == {k: v for k, v in shipped.items() if k not in ("name", "data")}
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert all(f"--photos {tmp_path / 'photos'}" in line for line in calls)
+    assert "--runs runs/efficientnet_lite0_realworld runs/efficientnet_lite0_realworld_trainval" in calls[-1]

@@ -88,6 +88,46 @@ def test_best_run_is_chosen_on_val_never_on_test(tmp_path, tiny_run):
     assert [c.run_dir for c in candidates] == [low_val, high_val]
 
 
+def _trained_on_val(run_dir):
+    config = (run_dir / "config.toml").read_text().replace('train_on = "train"', 'train_on = "train+val"')
+    assert "train+val" in config
+    (run_dir / "config.toml").write_text(config)
+    (run_dir / "metrics.json").write_text(json.dumps({"phase2_val": None, "phase2_test": 0.5}))
+    return run_dir
+
+
+def test_a_run_trained_on_train_plus_val_is_released_beside_its_official_twins(tmp_path, tiny_run):
+    official = shutil.copytree(tiny_run, tmp_path / "official")
+    shipped = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "shipped"))
+
+    best, candidates = select_best_run([official, shipped])
+
+    assert best.run_dir == shipped and best.val_accuracy is None and best.trained_on_val
+    assert [c.run_dir for c in candidates] == [official, shipped]
+
+
+def test_two_runs_trained_on_train_plus_val_cannot_be_chosen_between(tmp_path, tiny_run):
+    first = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "first"))
+    second = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "second"))
+
+    with pytest.raises(RunError, match=r"More than one run trained on train\+val .*first.*second"):
+        select_best_run([first, second])
+
+
+def test_the_card_of_a_train_plus_val_release_says_so(tmp_path, tiny_run, tiny_split):
+    from training.data.oxford102 import Split
+    from training.export.release import ExportOptions, export_run
+
+    run = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "shipped"))
+    merged = Split(tiny_split.train + tiny_split.val, (), tiny_split.test, tiny_split.class_names, tiny_split.root)
+
+    report = export_run(run, merged, tmp_path / "out", ExportOptions(variants=("float32",), check_data=False))
+
+    card = report.card_path.read_text()
+    assert "**trained on train+val**" in card and "sample of train images" in card
+    assert report.temperature is None and report.checks[0].images == len(merged.train)
+
+
 def test_no_finished_run_is_an_error_naming_the_missing_file(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(RunError, match=r"run has no config.toml: the run is unfinished"):
