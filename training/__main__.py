@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", help="dataset folder (default: the download cache)")
     p.add_argument("--subsets", nargs="+", default=["val", "test"], choices=["train", "val", "test"])
     p.set_defaults(func=cmd_ensemble)
+    from training.probe import add_arguments as add_probe_arguments, run as run_probe
+
+    p = sub.add_parser("probe", help="linear-probe ablation: each augmentation family on Oxford val and real-world photos")
+    add_probe_arguments(p)
+    p.set_defaults(func=run_probe)
     from training.explain.command import add_arguments as add_explain_arguments, run as run_explain
 
     p = sub.add_parser("explain", help="PNG panels explaining a deployed model: Grad-CAM, LIME, top-5 (and a grid)")

@@ -128,3 +128,28 @@ def test_phase_1_views_ignore_the_real_world_families(tmp_path):
                                augment=aug, seed=1, mix=False).unbatch().take(1)
 
     assert float(image[0, 0, 1]) > 150 and float(image[0, 0, 0]) < 50  # still green, not grey
+
+
+def test_every_probed_family_is_a_valid_config_and_all_of_them_is_the_realworld_recipe():
+    import tomllib
+    from pathlib import Path
+
+    from training.probe import FAMILIES
+
+    configs = [dataclasses.replace(AugmentConfig(), **changes) for changes in FAMILIES.values()]
+    recipe = tomllib.loads((Path(__file__).resolve().parents[1] / "configs" / "efficientnet_lite0_realworld.toml").read_text())["augment"]
+
+    assert not realworld_enabled(configs[0]) and all(realworld_enabled(c) or c.min_area < 0.25 for c in configs[1:])
+    mixing = ("mixup_alpha", "cutmix_alpha", "mix_prob", "switch_prob")
+    assert dataclasses.replace(configs[-1], flip=True) == AugmentConfig(**{k: v for k, v in recipe.items() if k not in mixing})
+
+
+def test_the_probe_table_shows_each_family_against_the_plain_crops():
+    from training.probe import ProbeResult, results_table
+
+    rows = [ProbeResult("plain crops", {}, 0.9, 0.6, 0.58, 1.0), ProbeResult("zoom-out", {"zoom_out_prob": 0.6}, 0.88, 0.65, 0.631, 1.0)]
+
+    table = results_table(rows).splitlines()
+
+    assert table[2] == "| plain crops | 90.00% | 60.00% | 58.00% |"
+    assert table[3] == "| zoom-out | 88.00% | 65.00% | 63.10% (+5.1) |"
