@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=0, help="seed of --limit, of the timing set and of the job order")
     data.add_argument("--val-fraction", type=float, default=0.2, help="folder train/val/test subsets: as in training")
     data.add_argument("--test-fraction", type=float, default=0.0, help="folder train/val/test subsets: as in training")
+    data.add_argument("--photos", action="append", default=[], metavar="DIR",
+                      help="also score every variant on a real-world photo set, DIR/<label>/*.jpg named by some of its "
+                           "labels (repeatable), e.g. ../shared/realworld-val")
     what = run.add_argument_group("what to run")
     what.add_argument("--models", nargs="+", default=["models"], help=".tflite files or folders of flowerlite-*.tflite (default: models/)")
     what.add_argument("--engines", type=_csv(str), default=ENGINES, help=f"any of {','.join(ENGINES)} (default: all available)")
@@ -87,7 +90,7 @@ def _run(args, argv: list[str]) -> int:
         invoke_repeats=args.invoke_repeats, batch_size=args.batch_size, batch_repeats=args.batch_repeats,
         accuracy_batch_size=args.accuracy_batch_size,
         accuracy_chunks=args.accuracy_chunks, pin=args.pin, progress=args.progress,
-        command="python -m benchmarks " + shlex.join(argv),
+        command="python -m benchmarks " + shlex.join(argv), photos=tuple(args.photos),
     )
     report = run_benchmark(config)
     write_json(report, output / "benchmark.json")

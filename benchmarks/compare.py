@@ -39,6 +39,23 @@ def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 
+def _realworld_rows(a: BenchmarkReport, b: BenchmarkReport) -> list[str]:
+    """Real-world photo sets both runs scored (`--photos`): top-1 and mean per-class top-1, B − A in points."""
+    rw_a = {(r.photo_set, r.variant): r for r in a.realworld}
+    rw_b = {(r.photo_set, r.variant): r for r in b.realworld}
+    rows = []
+    for key in [k for k in rw_a if k in rw_b]:
+        x, y = rw_a[key], rw_b[key]
+        rows.append([f"{key[1]} on {key[0]}",
+                     _f(100 * x.scores.top1), _f(100 * y.scores.top1), _delta_points(x.scores.top1, y.scores.top1),
+                     _f(100 * x.scores.mean_class_top1), _f(100 * y.scores.mean_class_top1),
+                     _delta_points(x.scores.mean_class_top1, y.scores.mean_class_top1)])
+    if not rows:
+        return []
+    return ["", "Real-world photos (%, Δ in points)"] + _grid(
+        ["variant on photo set", "top1 A", "top1 B", "Δ", "mean/class A", "mean/class B", "Δ"], rows)
+
+
 def compare_reports(a: BenchmarkReport, b: BenchmarkReport, name_a: str = "A", name_b: str = "B") -> str:
     """A text report: machines, accuracy (B − A in points) and speed/memory (B / A) of every shared job."""
     out = [f"A = {name_a}: {a.created}, {a.machine.cpu_model} ({a.machine.architecture}, {a.machine.usable_cores} cores), "
@@ -58,6 +75,8 @@ def compare_reports(a: BenchmarkReport, b: BenchmarkReport, name_a: str = "A", n
                      _f(x and x.images_per_s, 0), _f(y and y.images_per_s, 0), _ratio(x and x.images_per_s, y and y.images_per_s)])
     out += ["", "Accuracy (%, Δ in points; accuracy-pass speed in images/s, B/A)"]
     out += _grid(["variant", "top1 A", "top1 B", "Δ", "top5 A", "top5 B", "Δ", "img/s A", "img/s B", "B/A"], rows)
+
+    out += _realworld_rows(a, b)
 
     jobs_a = {job_key(j.job_id): j for j in a.jobs}
     jobs_b = {job_key(j.job_id): j for j in b.jobs}

@@ -13,6 +13,7 @@ from pathlib import Path
 from benchmarks import SCHEMA_VERSION  # bumped when a field changes meaning or goes; new fields keep it
 from benchmarks.errors import BenchmarkError
 from benchmarks.machine import MachineInfo, PythonInfo
+from benchmarks.realworld import RealWorldResult
 from benchmarks.stats import ClassAccuracy, LatencyStats
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AccuracyResult",
     "Ratio",
     "Target",
+    "RealWorldResult",
     "write_json",
     "read_json",
     "render_markdown",
@@ -184,6 +186,7 @@ class BenchmarkReport:
     notes: tuple[str, ...] = ()
     load_average_end: tuple[float, float, float] | None = None
     wall_seconds: float | None = None
+    realworld: tuple[RealWorldResult, ...] = ()  # `--photos`: each variant on each real-world photo set
 
     def model(self, variant: str) -> ModelEntry | None:
         """The model entry of a variant."""
@@ -289,6 +292,49 @@ def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[st
     return ["| " + " | ".join(header) + " |", "| " + " | ".join(marks) + " |"] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
+def _selective(point) -> str:
+    if point is None:
+        return "–"
+    return f"{_pct(point.coverage)} / {_pct(point.accuracy)}"
+
+
+def _realworld_markdown(report: BenchmarkReport) -> list[str]:
+    """The real-world photo sets beside the dataset's accuracy: one table of figures, one of the selective curve."""
+    if not report.realworld:
+        return []
+    from training.realworld import CONFIDENT_TARGET, MIN_ANSWERED
+
+    oxford = {a.variant: a for a in report.accuracy}
+    d = report.dataset
+    out = ["", "## Real-world photos", "",
+           "Each photo set holds a few of the models' classes, one folder each, named by a label; every photo is "
+           "scored over **all** of a model's labels (flowerlite SDK, score threshold 0). The confident score is the "
+           "level the file carries in its metadata; \"answered / right\" is the share of photos whose best score "
+           "reaches it and how many of those answers are right here. \"Level here\" is the confident level these "
+           f"photos would choose (answers right at least {CONFIDENT_TARGET:.0%} of the time, at least {MIN_ANSWERED} "
+           f"answered). Beside them, top-1 "
+           f"on the run's {d.source} `{d.subset}` images."]
+    for root in dict.fromkeys(r.photo_set for r in report.realworld):
+        results = [r for r in report.realworld if r.photo_set == root]
+        first = results[0].scores
+        out += ["", f"`{root}`: {first.images} photos of {results[0].n_classes} classes.", ""]
+        rows = []
+        for r in results:
+            s = r.scores
+            per_class = ", ".join(f"{name} {_pct(v)}" for name, v in s.per_class.items())
+            rows.append([r.variant, _pct(oxford[r.variant].top1) if r.variant in oxford else "–", str(s.images),
+                         _pct(s.top1), _pct(s.top5), _pct(s.mean_class_top1), per_class,
+                         _num(r.confident_score, 2), _selective(r.at_confident),
+                         "none" if r.fitted is None else f"{r.fitted.threshold:g}"])
+        out += _table(["variant", f"{d.source} top-1", "photos", "top-1", "top-5", "mean per-class top-1", "per class",
+                       "confident score", "answered / right at it", "level here"], rows, "lrrrrrlrrr")
+        thresholds = [p.threshold for p in first.selective]
+        out += ["", "Selective accuracy (answered / right at each score):", ""]
+        out += _table(["variant"] + [f"score ≥ {t:g}" for t in thresholds],
+                      [[r.variant] + [_selective(p) for p in r.scores.selective] for r in results], "l" + "r" * len(thresholds))
+    return out
+
+
 def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     """The report as Markdown: accuracy, speed, ratios, targets, methodology, machine."""
     m, d, how = report.machine, report.dataset, report.methodology
@@ -316,6 +362,7 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named (batch size {how.accuracy_batch_size}).",
             "Mean per-class top-1 weighs every class alike; top-1 weighs every image alike, so classes with many "
             "images (on Oxford 102's test split, 20 to 238 per class) count more."]
+    out += _realworld_markdown(report)
     out += ["", "## Speed and memory", "",
             "Latency in ms, p50 / p90 / p99 after warm-up. End to end = decode + preprocess + invoke + top-5 from a file path; "
             "invoke = the runtime alone on a prepared input (MediaPipe has no separate invoke). Cores used = the job's CPU time / "

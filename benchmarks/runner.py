@@ -20,6 +20,7 @@ from benchmarks.errors import BenchmarkError
 from benchmarks.imageset import ImageSet, load_image_set
 from benchmarks.machine import PythonInfo, describe_machine, describe_python
 from benchmarks.models import ModelFile, find_models, read_model
+from benchmarks.realworld import check_photo_sets, measure_photo_sets, realworld_targets
 from benchmarks.report import (
     SCHEMA_VERSION, AccuracyResult, BenchmarkReport, DatasetInfo, JobResult, Methodology, ModelEntry, Ratio, Target,
 )
@@ -61,6 +62,7 @@ class RunConfig:
     pin: bool = True
     progress: bool = True
     command: str = ""
+    photos: tuple[str, ...] = ()  # real-world photo sets (folders named by some labels), scored after the timing
     workdir: Path | None = None  # job specs and logs; None: a temporary folder, kept only if a job failed
 
 
@@ -231,6 +233,7 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
                             config.seed, config.val_fraction, config.test_fraction)
     models = [read_model(p) for p in find_models(list(config.models))]
     label_maps = {m.variant: _label_map(m, images) for m in models}
+    check_photo_sets(config.photos, models)
     labels = np.asarray(images.labels, dtype=np.int64)
     pythons = [describe_python()] + [PythonInfo(**probe_python(p)["python"]) for p in config.pythons]
     threads = config.threads or default_threads()
@@ -315,6 +318,7 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
         if config.workdir is None and not any(r.error for r in records):
             shutil.rmtree(workdir, ignore_errors=True)
 
+    realworld = measure_photo_sets(config.photos, models, max(threads)) if config.photos else []
     job_results = _job_results(records, batch, labels, label_maps, threads)
     accuracy = _accuracy_results(accuracy_records, models, images, labels, label_maps)
     ratios = _ratios(job_results, threads)
@@ -349,10 +353,12 @@ def run_benchmark(config: RunConfig) -> BenchmarkReport:
         jobs=tuple(job_results),
         accuracy=tuple(accuracy),
         ratios=tuple(ratios),
+        realworld=tuple(realworld),
         load_average_end=describe_machine().load_average,
         wall_seconds=round(time.perf_counter() - started, 1),
     )
-    return replace(report, targets=tuple(evaluate_targets(report)))
+    precisions = {m.variant: m.precision for m in report.models}
+    return replace(report, targets=tuple(evaluate_targets(report)) + tuple(realworld_targets(report.realworld, precisions)))
 
 
 def _display_path(path: Path) -> str:

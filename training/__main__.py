@@ -28,10 +28,12 @@ def cmd_train(args) -> int:
     config = load_config(args.config, seed=args.seed)
     split = load_dataset(config.data, args.data_dir, seed=config.seed)
     run_dir = Path(args.run_dir or Path("runs") / config.name)
-    result = train(config, split, run_dir, strategy=_strategy(args.strategy))
-    phase1 = "skipped" if result.phase1_val is None else f"val {result.phase1_val:.4f} test {result.phase1_test}"
-    print(f"run {run_dir}: phase 1 {phase1}, "
-          f"phase 2 val {result.phase2_val:.4f} test {result.phase2_test}")
+    result = train(config, split, run_dir, strategy=_strategy(args.strategy), photos_dir=args.photos)
+    val1 = "—" if result.phase1_val is None else f"{result.phase1_val:.4f}"
+    phase1 = "skipped" if result.phase1_val is None and not result.phase1_seconds else f"val {val1} test {result.phase1_test}"
+    val2 = "— (trained on train+val)" if result.phase2_val is None else f"{result.phase2_val:.4f}"
+    realworld = f", real-world mean per class {result.realworld['mean_class_top1']:.4f}" if result.realworld else ""
+    print(f"run {run_dir}: phase 1 {phase1}, phase 2 val {val2} test {result.phase2_test}{realworld}")
     return 0
 
 
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run-dir", help="run directory (default: runs/<config name>); an existing one is resumed")
     p.add_argument("--seed", type=int, help="override the config's seed")
     p.add_argument("--strategy", help="tf.distribute strategy: default, mirrored, multi_worker_mirrored")
+    p.add_argument("--photos", help="real-world photo set (a folder per class, named as the classes), scored after every "
+                                    "phase-2 epoch for the record, e.g. ../shared/realworld-val; never trained on")
     p.set_defaults(func=cmd_train)
     from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate, card
 
@@ -70,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", help="dataset folder (default: the download cache)")
     p.add_argument("--subsets", nargs="+", default=["val", "test"], choices=["train", "val", "test"])
     p.set_defaults(func=cmd_ensemble)
+    from training.probe import add_arguments as add_probe_arguments, run as run_probe
+
+    p = sub.add_parser("probe", help="linear-probe ablation: each augmentation family on Oxford val and real-world photos")
+    add_probe_arguments(p)
+    p.set_defaults(func=run_probe)
     from training.explain.command import add_arguments as add_explain_arguments, run as run_explain
 
     p = sub.add_parser("explain", help="PNG panels explaining a deployed model: Grad-CAM, LIME, top-5 (and a grid)")

@@ -20,6 +20,13 @@ class DataConfig:
     dir: str = ""  # empty: the download cache (oxford102), required for "folder"
     val_fraction: float = 0.2  # folder datasets only: seeded stratified train/val split
     test_fraction: float = 0.0  # folder datasets only
+    # "train": the official protocol (choices on val). "train+val": the shipped model's data; there
+    # is no held-out val then, so the epoch count comes from a train-only run and the last epoch is kept.
+    train_on: str = "train"
+
+    def __post_init__(self):
+        if self.train_on not in ("train", "train+val"):
+            raise ConfigError(f"[data] train_on must be \"train\" or \"train+val\". Received: {self.train_on!r}")
 
 
 @dataclass(frozen=True)
@@ -36,8 +43,25 @@ class AugmentConfig:
     cutmix_alpha: float = 0.0
     mix_prob: float = 1.0  # probability that a batch is mixed at all
     switch_prob: float = 0.5  # probability of CutMix rather than MixUp when both are on
+    # Phase 2 only: the real-world families (training.augment); 0 turns each off.
+    zoom_out_prob: float = 0.0  # the view shrunk onto a blurred canvas, anywhere in the frame
+    zoom_out_min_scale: float = 0.35  # smallest side of the shrunk view, as a share of the frame
+    mosaic_prob: float = 0.0  # a 2x2 or 3x3 grid of crops of other photos of the same class
+    hue: float = 0.0  # max hue shift (share of the colour circle)
+    white_balance: float = 0.0  # per-channel gains within 1 +- this
+    grey_prob: float = 0.0
+    blur_prob: float = 0.0  # gaussian blur, sigma 0.5-2 px
+    jpeg_prob: float = 0.0  # re-encoded at JPEG quality 20-80
+    low_res_prob: float = 0.0  # shrunk to 25-60% of the side, blown up again
 
     def __post_init__(self):
+        for name in ("zoom_out_prob", "mosaic_prob", "grey_prob", "blur_prob", "jpeg_prob", "low_res_prob"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"[augment] {name} is a probability in [0, 1]. Received: {getattr(self, name)!r}")
+        if not 0 < self.zoom_out_min_scale <= 1:
+            raise ConfigError(f"[augment] zoom_out_min_scale must be in (0, 1]. Received: {self.zoom_out_min_scale!r}")
+        if not 0 <= self.hue <= 0.5 or not 0 <= self.white_balance < 1:
+            raise ConfigError(f"[augment] need 0 <= hue <= 0.5 and 0 <= white_balance < 1. Received: hue={self.hue!r}, white_balance={self.white_balance!r}")
         for name in ("mixup_alpha", "cutmix_alpha"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"[augment] {name} must be >= 0 (0 turns it off). Received: {getattr(self, name)!r}")

@@ -10,6 +10,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from training.augment import camera, colour_and_light, mosaic_tiles, zoom_out
 from training.config import AugmentConfig
 from training.mixing import mix_batch, mixing_enabled
 
@@ -88,6 +89,51 @@ def random_resized_crop(image: tf.Tensor, size: int, aug: AugmentConfig, seed: t
     return tf.clip_by_value(out, 0.0, 255.0)
 
 
+def _crop_tile(path: tf.Tensor, seed: tf.Tensor, tile: int, aug: AugmentConfig) -> tf.Tensor:
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    image = decode_image(path)
+    begin, crop_size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        tf.shape(image), bounding_boxes=tf.constant([[[0.0, 0.0, 1.0, 1.0]]]), seed=seeds[0],
+        area_range=(max(aug.min_area, 0.3), 1.0), aspect_ratio_range=(3 / 4, 4 / 3), max_attempts=10,
+        use_image_if_no_bounding_boxes=True,
+    )
+    out = tf.image.resize(tf.slice(image, begin, crop_size), (tile, tile), method="bilinear", antialias=True)
+    return tf.image.stateless_random_flip_left_right(out, seeds[1])
+
+
+def _mosaic(paths: Sequence[str], labels: Sequence[int], size: int, aug: AugmentConfig):
+    """A function (image, label, seed) -> image that, with `aug.mosaic_prob`, returns a same-class 2x2 or 3x3 mosaic."""
+    by_class: dict[int, list[str]] = {}
+    for path, label in zip(map(str, paths), labels):
+        by_class.setdefault(int(label), []).append(path)
+    classes = max(by_class) + 1
+    widest = max(len(v) for v in by_class.values())
+    table = tf.constant([by_class.get(c, []) + [""] * (widest - len(by_class.get(c, []))) for c in range(classes)])
+    counts = tf.constant([len(by_class.get(c, [])) for c in range(classes)], tf.float32)
+
+    def grid_of(grid: int, label, seed):
+        n = grid * grid
+        seeds = tf.random.experimental.stateless_split(seed, n + 1)
+        picks = tf.cast(tf.random.stateless_uniform([n], seeds[0]) * counts[label], tf.int32)
+        chosen = tf.gather(table[label], tf.minimum(picks, tf.cast(counts[label], tf.int32) - 1))
+        tile = -(-size // grid)
+        tiles = tf.map_fn(lambda args: _crop_tile(args[0], args[1], tile, aug), (chosen, seeds[1:]),
+                          fn_output_signature=tf.TensorSpec((tile, tile, 3), tf.float32))
+        return mosaic_tiles(tiles, grid, size)
+
+    def apply(image, label, seed):
+        seeds = tf.random.experimental.stateless_split(seed, 3)
+        use = tf.random.stateless_uniform([], seeds[0]) < aug.mosaic_prob
+        three = tf.random.stateless_uniform([], seeds[1]) < 0.5
+        return tf.cond(
+            use,
+            lambda: tf.cond(three, lambda: grid_of(3, label, seeds[2]), lambda: grid_of(2, label, seeds[2])),
+            lambda: image,
+        )
+
+    return apply
+
+
 def make_dataset(
     paths: Sequence[str],
     labels: Sequence[int],
@@ -122,11 +168,22 @@ def make_dataset(
         ds = ds.shuffle(len(paths) * max(1, repeat_views), seed=seed, reshuffle_each_iteration=True)
     # A per-element counter makes augmentation seeds repeatable yet different every epoch.
     ds = ds.enumerate()
+    # The real-world families belong with the mixed batches (phase 2); phase 1's cached views stay as they were.
+    realworld = augment is not None and mix
+    mosaic = _mosaic(paths, labels, size, augment) if realworld and augment.mosaic_prob > 0 else None
 
     def transform(i, item):
         image, label = item
         if augment is not None:
-            image = random_resized_crop(image, size, augment, tf.stack([tf.cast(seed, tf.int64), i]))
+            element_seed = tf.stack([tf.cast(seed, tf.int64), i])
+            image = random_resized_crop(image, size, augment, element_seed)
+            if realworld:
+                seeds = tf.random.experimental.stateless_split(element_seed + 7_000_003, 4)
+                if mosaic is not None:
+                    image = mosaic(image, label, seeds[0])
+                image = zoom_out(image, augment, seeds[1])
+                image = colour_and_light(image, augment, seeds[2])
+                image = camera(image, augment, seeds[3])
         else:
             image = resize_and_crop(image, size)
         image = (image - mean_t) / std_t

@@ -11,13 +11,15 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
+from flowerlite.metadata import CONFIDENT_ACCURACY
 
-__all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "Selective", "PhotoScores", "score_predictions", "confident_level"]
+__all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "LEVELS", "MIN_ANSWERED", "Selective", "PhotoScores", "score_predictions", "confident_level"]
 
 # Score levels of the selective-accuracy curve (issue "Real-world photos").
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
-# A "confident" answer is right at least this often on the real-world photos it was measured on.
-CONFIDENT_TARGET = 0.9
+# A "confident" answer is right at least this often on the real-world photos it was measured on: the
+# promise the model's metadata carries, so the SDK owns the number.
+CONFIDENT_TARGET = CONFIDENT_ACCURACY
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,11 @@ class PhotoScores:
     def from_dict(cls, values: dict) -> "PhotoScores":
         """The inverse of `to_dict`."""
         values = dict(values)
-        values["selective"] = tuple(Selective(**s) for s in values["selective"])
+        # JSON has no NaN: writers that store null (the benchmark report) get NaN back.
+        values["selective"] = tuple(Selective(**{**s, "accuracy": float("nan") if s["accuracy"] is None else s["accuracy"],
+                                                 "coverage": float("nan") if s["coverage"] is None else s["coverage"]})
+                                    for s in values["selective"])
+        values["per_class"] = dict(values["per_class"])
         return cls(**values)
 
     def at(self, threshold: float) -> Selective:
@@ -93,13 +99,18 @@ def score_predictions(probs: np.ndarray, labels: Sequence[int], labels_text: Seq
     )
 
 
+# Score levels a confident level is chosen from, and the fewest answers a level must give to be trusted.
+LEVELS = tuple(float(v) for v in np.round(np.arange(0.05, 1.0, 0.05), 2))
+MIN_ANSWERED = 20
+
+
 def confident_level(probs: np.ndarray, labels: Sequence[int], target: float = CONFIDENT_TARGET,
-                    grid: Sequence[float] = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))) -> Selective | None:
+                    grid: Sequence[float] = LEVELS, min_answered: int = MIN_ANSWERED) -> Selective | None:
     """The lowest score level on `grid` from which on answers are right at least `target` of the time.
 
     Lowest, so that as many photos as possible are answered; it and every higher level must reach
-    the target, and levels that answer fewer than 20 photos are not trusted. None when no level
-    qualifies.
+    the target, and levels that answer fewer than `min_answered` photos are not trusted. None when
+    no level qualifies.
     """
     probs = np.asarray(probs, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
@@ -107,7 +118,7 @@ def confident_level(probs: np.ndarray, labels: Sequence[int], target: float = CO
     right = top == labels
     top_score = probs.max(axis=1)
     points = [_selective(top_score, right, float(level)) for level in sorted(grid)]
-    trusted = [p for p in points if p.answered >= 20]
+    trusted = [p for p in points if p.answered >= min_answered]
     for i, point in enumerate(trusted):
         # Every higher level must hold the target too: a lucky dip in the curve is not a level.
         if all(p.accuracy >= target for p in trusted[i:]):

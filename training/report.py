@@ -14,6 +14,17 @@ def _pct(value) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
+def _realworld(value) -> str:
+    # metrics.json's "realworld": PhotoScores.to_dict() of the final model on the real-world photos
+    # (older runs have none): mean per-class top-1, then image top-1.
+    if not value:
+        return "—"
+    from training.realworld import PhotoScores
+
+    scores = PhotoScores.from_dict(value)
+    return f"{_pct(scores.mean_class_top1)} / {_pct(scores.top1)}"
+
+
 def _recipe(cfg: dict) -> str:
     # The phase-2 choices that differ between runs, in a few words.
     p2, aug = cfg.get("phase2", {}), cfg.get("augment", {})
@@ -39,10 +50,11 @@ def _recipe(cfg: dict) -> str:
 
 
 def results_table(run_dirs: list[Path]) -> str:
-    """One row per run directory that has a metrics.json: accuracies after each phase and wall time."""
+    """One row per run directory that has a metrics.json: accuracies after each phase, real-world photos, wall time."""
     rows = [
-        "| run | backbone | input | phase 2 recipe | phase 1 val | phase 1 test | phase 2 val | phase 2 test | best epoch | phase 1 time | phase 2 time |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | backbone | input | phase 2 recipe | phase 1 val | phase 1 test | phase 2 val | phase 2 test | "
+        "real-world (mean per-class / top-1) | best epoch | phase 1 time | phase 2 time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in run_dirs:
         metrics_path = run / "metrics.json"
@@ -56,7 +68,7 @@ def results_table(run_dirs: list[Path]) -> str:
         phase1_time = "skipped" if skipped else f"{m['phase1_seconds'] / 60:.1f} min"
         rows.append(
             f"| {run.name} | {cfg['backbone']} | {size} | {_recipe(cfg)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
-            f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {m['best_epoch']} | "
+            f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {_realworld(m.get('realworld'))} | {m['best_epoch']} | "
             f"{phase1_time} | {m['phase2_seconds'] / 60:.1f} min |"
         )
     return "\n".join(rows) + "\n"

@@ -34,7 +34,8 @@ class RunResult:
     phase2_test: float | None
     phase1_seconds: float
     phase2_seconds: float
-    best_epoch: int
+    best_epoch: int  # with no val (train+val runs): the last epoch
+    realworld: dict | None = None  # training.realworld.PhotoScores.to_dict() of the final model, if a photo set was given
 
 
 def _spec_and_size(config: TrainConfig):
@@ -125,7 +126,9 @@ def _extract_features(backbone_pool, config, split: Split, run_dir: Path) -> dic
         return dict(np.load(cache))
     p1 = config.phase1
     out = {}
-    parts = [("train_aug", split.train, True, p1.views), ("train", split.train, False, 1), ("val", split.val, False, 1)]
+    parts = [("train_aug", split.train, True, p1.views), ("train", split.train, False, 1)]
+    if split.val:
+        parts.append(("val", split.val, False, 1))
     if split.test:
         parts.append(("test", split.test, False, 1))
     for name, samples, training, views in parts:
@@ -142,11 +145,14 @@ def _extract_features(backbone_pool, config, split: Split, run_dir: Path) -> dic
     return out
 
 
-def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None) -> RunResult:
+def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None, photos_dir: str | Path | None = None) -> RunResult:
     """Run (or resume) both phases and write the run directory; returns the accuracies.
 
     `strategy` is an optional `tf.distribute.Strategy`: models and optimisers are created in its
-    scope and Keras' `fit` distributes the batches.
+    scope and Keras' `fit` distributes the batches. `photos_dir` is a real-world photo set
+    (folder per class, named as the split's classes) scored after every phase-2 epoch and at the
+    end, for the record only. Without val images (`train_on = "train+val"`) no choice is made on
+    val: phase 1 and phase 2 keep their last epoch.
     """
     import keras
     import tensorflow as tf
@@ -160,6 +166,11 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
         # Before anything is written or trained: a missing teacher would otherwise surface after phase 1.
         check_finished_runs(config.distill.teachers)
         check_finished_runs([config.distill.init_from] if config.distill.init_from else [], what="init_from")
+    photos = None
+    if photos_dir:
+        from training.data.photoset import load_photo_set
+
+        photos = load_photo_set(photos_dir, split.class_names)  # a folder the classes lack fails here, before training
     run_dir.mkdir(parents=True, exist_ok=True)
     num_classes = len(split.class_names)
     _NUM_CLASSES[config.name] = num_classes
@@ -192,19 +203,21 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
         with strategy.scope():
             head_model = keras.Sequential([keras.Input((backbone.output.shape[-1],)), head])
             head_model.compile(keras.optimizers.Adam(config.phase1.learning_rate), loss=loss, metrics=["accuracy"])
-        best = keras.callbacks.ModelCheckpoint(str(head_path), monitor="val_accuracy", save_best_only=True, save_weights_only=True)
+        has_val = "val_x" in feats
+        best = keras.callbacks.ModelCheckpoint(str(head_path), monitor="val_accuracy" if has_val else "loss",
+                                               save_best_only=has_val, save_weights_only=True)
         head_model.fit(
             x_train, keras.utils.to_categorical(y_train, num_classes),
-            validation_data=(feats["val_x"], keras.utils.to_categorical(feats["val_y"], num_classes)),
+            validation_data=(feats["val_x"], keras.utils.to_categorical(feats["val_y"], num_classes)) if has_val else None,
             epochs=config.phase1.epochs, batch_size=config.phase1.batch_size, shuffle=True, verbose=0,
             callbacks=[best, keras.callbacks.CSVLogger(str(run_dir / "history_phase1.csv"))],
         )
         head_model.load_weights(head_path)
-        val1 = _accuracy(head_model, feats["val_x"], feats["val_y"])
+        val1 = _accuracy(head_model, feats["val_x"], feats["val_y"]) if has_val else None
         test1 = _accuracy(head_model, feats["test_x"], feats["test_y"]) if "test_x" in feats else None
         _save_state(run_dir, phase1_done=True, phase1_val=val1, phase1_test=test1, phase1_seconds=time.time() - t0)
         state = _state(run_dir)
-        print(f"[phase 1] val {val1:.4f}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
+        print(f"[phase 1] val {_fmt(val1)}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
     elif not state.get("phase1_skipped"):
         keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
 
@@ -235,18 +248,23 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
             teachers = load_teachers(config.distill.teachers, num_classes)
             print(f"[phase 2] distilling from {len(teachers)} teacher(s): " + ", ".join(str(t.path) for t in teachers), flush=True)
             train_ds = with_teacher_targets(train_ds, teachers, mean=spec.mean, std=spec.std, weight=config.distill.weight)
-        val_ds = _dataset(config, split.val, training=False, batch_size=64)
+        val_ds = _dataset(config, split.val, training=False, batch_size=64) if split.val else None
         from training.callbacks import ResumableEarlyStopping, best_checkpoint
 
         history_path = run_dir / "history_phase2.csv"
         logged = _read_history(history_path).get("val_accuracy", [])  # epochs before an interruption
         # Order matters: the backup holds the raw weights (and the average in the optimiser); with
-        # an average, validation, the best checkpoint and early stopping all see the average.
+        # an average, validation, the best checkpoint, early stopping and the real-world monitor all
+        # see the average.
+        if val_ds is not None:
+            choice = [best_checkpoint(best_path, logged), ResumableEarlyStopping(logged, patience=p2.patience)]
+        else:  # no val to choose on: every epoch's weights replace the last, so the last epoch is kept
+            choice = [keras.callbacks.ModelCheckpoint(str(best_path), save_best_only=False, save_weights_only=True)]
         callbacks = [
             keras.callbacks.BackupAndRestore(str(run_dir / "phase2_backup")),
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if p2.ema_momentum > 0 else []),
-            best_checkpoint(best_path, logged),
-            ResumableEarlyStopping(logged, patience=p2.patience),
+            *([monitor] if (monitor := _monitor(config, photos)) else []),
+            *choice,
             keras.callbacks.CSVLogger(str(history_path), append=True),
         ]
         seconds_before = state.get("phase2_seconds", 0.0)
@@ -256,24 +274,44 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None)
             _save_state(run_dir, phase2_seconds=seconds_before + time.time() - t1)
         model.load_weights(best_path)
         hist = _read_history(history_path)
-        best_epoch = int(np.argmax(hist["val_accuracy"])) + 1 if hist else len(history.history.get("val_accuracy", [])) 
-        val2 = evaluate(model, config, split.val)
+        if "val_accuracy" in hist:
+            best_epoch = int(np.argmax(hist["val_accuracy"])) + 1
+        else:
+            best_epoch = len(hist.get("loss", [])) or len(history.history.get("loss", []))
+        val2 = evaluate(model, config, split.val) if split.val else None
         test2 = evaluate(model, config, split.test) if split.test else None
+        realworld = _monitor(config, photos).score(model).to_dict() if photos else None
         _save_state(run_dir, phase2_done=True, phase2_val=val2, phase2_test=test2, best_epoch=best_epoch,
-                    phase2_seconds=seconds_before + time.time() - t1)
+                    phase2_seconds=seconds_before + time.time() - t1, realworld=realworld)
         for layer in model.layers:
             layer.trainable = True  # saved model is plain; BN layers stay in inference mode at export anyway
         model.save(run_dir / "model.keras")
-        print(f"[phase 2] val {val2:.4f}" + (f"  test {test2:.4f}" if test2 is not None else ""), flush=True)
+        print(f"[phase 2] val {_fmt(val2)}" + (f"  test {test2:.4f}" if test2 is not None else ""), flush=True)
     state = _state(run_dir)
     result = RunResult(
         phase1_val=state["phase1_val"], phase1_test=state.get("phase1_test"),
         phase2_val=state["phase2_val"], phase2_test=state.get("phase2_test"),
         phase1_seconds=state.get("phase1_seconds", 0.0), phase2_seconds=state.get("phase2_seconds", 0.0),
-        best_epoch=state.get("best_epoch", 0),
+        best_epoch=state.get("best_epoch", 0), realworld=state.get("realworld"),
     )
     (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2))
     return result
+
+
+def _fmt(value: float | None) -> str:
+    return "— (no val images: trained on train+val)" if value is None else f"{value:.4f}"
+
+
+def _monitor(config: TrainConfig, photos):
+    """The real-world monitor for `photos` (None without a photo set)."""
+    if photos is None:
+        return None
+    from training.monitor import RealWorldMonitor
+
+    def predict(model):
+        return model.predict(_dataset(config, photos.samples, training=False, batch_size=64), verbose=0)
+
+    return RealWorldMonitor(photos, predict)
 
 
 def _accuracy(model, x, y) -> float:
@@ -287,13 +325,13 @@ def _read_history(path: Path) -> dict[str, list[float]]:
         return {}
 
     def numbers(row):
-        try:
-            return {k: float(v) for k, v in row.items()}
+        try:  # Keras' CSVLogger writes "NA" in val_ columns when there is no val (train+val runs)
+            return {k: float(v) for k, v in row.items() if v != "NA"}
         except (TypeError, ValueError):  # a row cut short when the machine went down mid-write
             return None
 
     rows = [r for r in map(numbers, csv.DictReader(path.open())) if r is not None]
-    return {k: [r[k] for r in rows] for k in rows[0]} if rows else {}
+    return {k: [r[k] for r in rows] for k in rows[0] if all(k in r for r in rows)} if rows else {}
 
 
 def _load_init_weights(model, init_from: str) -> None:

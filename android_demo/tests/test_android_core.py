@@ -266,3 +266,30 @@ def test_the_jvm_core_refuses_a_file_that_is_not_a_model_with_its_path(jvm_core,
     result = _cli(jvm_core, bogus)
     assert result.returncode == 2
     assert result.stderr.startswith(f"InvalidModelException: {bogus}: not a TFLite model"), result.stderr
+
+
+def test_the_jvm_core_reads_a_model_that_carries_a_confident_score(jvm_core, images, tmp_path):
+    """The release writes a confident score level as a CustomMetadata entry of the subgraph (metadata
+    parser 1.5.0): the JVM core, which reads only the fields it knows, must read such a model as before."""
+    import dataclasses
+
+    from flowerlite import Classifier
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    source = ROOT / "sdk" / "tests" / "fixtures" / "quadrants_int8_metadata.tflite"
+    if not source.is_file():
+        pytest.skip(f"{source} not found")
+    meta = dataclasses.replace(read_metadata(source), confident_score=0.55)
+    model = tmp_path / "quadrants-confident.tflite"
+    model.write_bytes(write_metadata(source.read_bytes(), meta))
+    assert read_metadata(model).min_parser_version == "1.5.0"
+    with Classifier(model) as clf:
+        assert clf.info.confident_score == 0.55
+        outputs, sdk_default, sdk_unthresholded = _raw_outputs(clf, images)
+        (tmp_path / "outputs.txt").write_text(outputs)
+        result = _cli(jvm_core, model, *images, "--outputs", tmp_path / "outputs.txt")
+        assert result.returncode == 0, result.stderr
+        java = json.loads(result.stdout)
+        assert java["model"]["labels"] == list(meta.labels)
+        assert np.array_equal(np.float32(java["model"]["mean"]), np.float32(meta.mean))
+        _assert_same_categories(java, clf, images, sdk_default, sdk_unthresholded)

@@ -273,6 +273,7 @@ class Classifier:
             has_metadata=meta is not None,
             runtime=rt.name,
             runtime_version=rt.version,
+            confident_score=meta.confident_score if meta else None,
         )
 
     # ------------------------------------------------------------------ construction

@@ -131,6 +131,13 @@ def _info(args) -> int:
           f"{quant(info.output_scale, info.output_zero_point)}")
     print(f"normalisation: mean {list(info.mean)} std {list(info.std)} ({info.normalization_source})")
     print(f"labels:        {len(info.labels)} from {info.labels_source}: {labels}")
+    if info.confident_score is None:
+        print("confident:     - (the model carries no confident score level)")
+    else:
+        from .metadata import CONFIDENT_ACCURACY
+
+        print(f"confident:     answers scoring at least {info.confident_score:.2f} (right at least "
+              f"{CONFIDENT_ACCURACY:.0%} of the time on the real-world photos of its model card)")
     return 0
 
 

@@ -80,6 +80,9 @@ class ModelInfo:
     has_metadata: bool
     runtime: str
     runtime_version: str
+    # Answers whose top score is at least this were right at least metadata.CONFIDENT_ACCURACY (90%) of
+    # the time on the real-world photos the release measured (see the model card); None without one.
+    confident_score: float | None = None
 
     @property
     def input_size(self) -> tuple[int, int]:

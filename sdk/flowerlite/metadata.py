@@ -36,6 +36,8 @@ from .errors import MetadataError
 __all__ = [
     "METADATA_NAME",
     "LABELS_FILE",
+    "CONFIDENT_SCORE_NAME",
+    "CONFIDENT_ACCURACY",
     "ModelMetadata",
     "read_metadata",
     "write_metadata",
@@ -43,6 +45,12 @@ __all__ = [
 
 METADATA_IDENTIFIER = b"M001"
 LABELS_FILE = "labels.txt"
+# The subgraph's CustomMetadata entry (schema 1.5.0) holding ModelMetadata.confident_score as
+# UTF-8 decimal text. Standard readers (MediaPipe, TFLite Support) skip custom entries they do not know.
+CONFIDENT_SCORE_NAME = "flowerlite_confident_score"
+# What a model's confident score promises: its answers scoring at least that level were right at
+# least this often on the real-world photos it was fitted on (the build chain fits it to this).
+CONFIDENT_ACCURACY = 0.9
 
 _COLOR_SPACES = {0: "UNKNOWN", 1: "RGB", 2: "GRAYSCALE"}
 _TENSOR_AXIS_LABELS = 2
@@ -72,6 +80,11 @@ class ModelMetadata:
         score_threshold: the output's ``ScoreThresholdingOptions``: scores below it
             carry no information (e.g. exact zeros at a quantised output's
             resolution) and are not returned unless the caller asks; ``None`` when absent.
+        confident_score: answers whose top score is at least this were right at least
+            ``CONFIDENT_ACCURACY`` (90%) of the time on the real-world photos the
+            release measured it on (see the model card); below it an answer is a best
+            guess. ``None`` when the model carries none. Stored as the subgraph's
+            ``CustomMetadata`` entry ``flowerlite_confident_score``.
         min_parser_version: the metadata parser version the model needs.
     """
 
@@ -90,6 +103,7 @@ class ModelMetadata:
     output_min: tuple[float, ...] | None = None
     output_max: tuple[float, ...] | None = None
     score_threshold: float | None = None
+    confident_score: float | None = None
     min_parser_version: str = ""
 
 
@@ -157,6 +171,8 @@ def _read_verified(data: bytes, buf: bytes, source: str) -> ModelMetadata:
         "min_parser_version": _text(meta.minParserVersion),
     }
     subgraph = (meta.subgraphMetadata or [None])[0]
+    if subgraph is not None:
+        fields["confident_score"] = _confident_score(subgraph.customMetadata or [], source)
     image = (subgraph.inputTensorMetadata or [None])[0] if subgraph else None
     scores = (subgraph.outputTensorMetadata or [None])[0] if subgraph else None
     if image is not None:
@@ -185,6 +201,22 @@ def _read_verified(data: bytes, buf: bytes, source: str) -> ModelMetadata:
         if label_files:
             fields["labels"] = _read_labels(data, _text(label_files[0].name), source)
     return ModelMetadata(**fields)
+
+
+def _confident_score(entries, source: str) -> float | None:
+    for entry in entries:
+        if _text(entry.name) != CONFIDENT_SCORE_NAME:
+            continue
+        text = bytes(entry.data if entry.data is not None else b"")[:32].decode("ascii", "replace")
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            raise MetadataError(f"{source}: {CONFIDENT_SCORE_NAME} in its metadata is {text!r}, not a score "
+                                "between 0 and 1; re-export the model")
+        return value
+    return None
 
 
 def _read_labels(data: bytes, name: str, source: str) -> tuple[str, ...]:
@@ -240,9 +272,10 @@ def write_metadata(
     ImageProperties (colour space), NormalizationOptions (mean, std) and Stats;
     the output's Stats, ScoreThresholdingOptions (when ``score_threshold`` is set)
     and a ``TENSOR_AXIS_LABELS`` associated file
-    ``labels.txt`` (no score calibration: the scores are probabilities); and
-    ``min_parser_version``. Any metadata and associated files already in the
-    model are replaced. The flatbuffer itself is kept byte for byte (it is
+    ``labels.txt`` (no score calibration: the scores are probabilities); the
+    subgraph's ``CustomMetadata`` ``flowerlite_confident_score`` (when
+    ``confident_score`` is set); and ``min_parser_version``. Any metadata and
+    associated files already in the model are replaced. The flatbuffer itself is kept byte for byte (it is
     embedded, aligned, behind a new root table), so no operator, weight or
     unknown newer schema field can be lost, and the output is deterministic.
 
@@ -318,6 +351,10 @@ def _check_fits(structure, metadata: ModelMetadata):
     threshold = metadata.score_threshold
     if threshold is not None and (not isinstance(threshold, (int, float)) or not 0 <= threshold < 1):
         raise MetadataError(f"metadata.score_threshold must be in [0, 1) or None; received {threshold!r}")
+    confident = metadata.confident_score
+    if confident is not None and (isinstance(confident, bool) or not isinstance(confident, (int, float))
+                                  or not 0 <= confident <= 1):
+        raise MetadataError(f"metadata.confident_score must be in [0, 1] or None; received {confident!r}")
     if metadata.color_space not in ("RGB", "GRAYSCALE"):
         raise MetadataError(f"metadata.color_space must be 'RGB' or 'GRAYSCALE'; "
                             f"received {metadata.color_space!r}")
@@ -385,6 +422,11 @@ def _metadata_object(fb, metadata, image, scores, input_name, input_description,
     subgraph = fb.SubGraphMetadataT()
     subgraph.inputTensorMetadata = [image_md]
     subgraph.outputTensorMetadata = [scores_md]
+    if metadata.confident_score is not None:
+        entry = fb.CustomMetadataT()
+        entry.name = CONFIDENT_SCORE_NAME
+        entry.data = list(repr(float(metadata.confident_score)).encode("ascii"))
+        subgraph.customMetadata = [entry]
     meta = fb.ModelMetadataT()
     for field in ("name", "version", "description", "author", "license"):
         value = getattr(metadata, field)

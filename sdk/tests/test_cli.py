@@ -71,9 +71,28 @@ def test_info_prints_the_runtime_and_the_contract(capsys):
     assert code == 0
     assert out.startswith("runtime:") and "input:         [1, 32, 32, 3] uint8 (scale" in out
     assert "labels:        4 from" in out and "top left, top right" in out
+    assert "confident:     - (the model carries no confident score level)" in out
     code, out, _ = run(["info", fixture_path("quadrants_float32_metadata"), "--json"], capsys)
     info = json.loads(out)
     assert info["input_dtype"] == "float32" and info["labels"] == list(LABELS) and info["runtime_version"]
+    assert info["confident_score"] is None
+
+
+def test_info_shows_the_models_confident_score_in_text_and_json(tmp_path, capsys):
+    import dataclasses
+
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    source = fixture_path("quadrants_int8_metadata")
+    model = tmp_path / "confident.tflite"
+    with open(source, "rb") as f:
+        model.write_bytes(write_metadata(f.read(), dataclasses.replace(read_metadata(source), confident_score=0.55)))
+    code, out, _ = run(["info", str(model)], capsys)
+    assert code == 0
+    assert ("confident:     answers scoring at least 0.55 (right at least 90% of the time on the real-world "
+            "photos of its model card)") in out
+    code, out, _ = run(["info", str(model), "--json"], capsys)
+    assert code == 0 and json.loads(out)["confident_score"] == 0.55
 
 
 @pytest.mark.parametrize(

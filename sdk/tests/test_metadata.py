@@ -334,3 +334,57 @@ def test_a_zip_bomb_label_file_is_refused_before_it_is_inflated(tmp_path):
         read_metadata(path)
     with pytest.raises(MetadataError, match=message):
         Classifier(path, safe_load=False)
+
+
+def test_a_confident_score_round_trips_as_custom_metadata_and_is_absent_unless_set():
+    from flowerlite import _metadata_schema_py_generated as fb
+    from flowerlite.metadata import CONFIDENT_SCORE_NAME
+
+    plain_meta = read_metadata(write_metadata(plain(), META))
+    assert plain_meta.confident_score is None and plain_meta.min_parser_version == "1.0.0"
+    packed = write_metadata(plain(), dataclasses.replace(META, confident_score=0.55))
+    written = read_metadata(packed)
+    assert written.confident_score == 0.55 and written.labels == LABELS
+    assert written.min_parser_version == "1.5.0"  # CustomMetadata came with metadata schema 1.5.0
+    buf = parse_model(packed).metadata["TFLITE_METADATA"]
+    (entry,) = fb.ModelMetadataT.InitFromObj(fb.ModelMetadata.GetRootAs(buf, 0)).subgraphMetadata[0].customMetadata
+    assert entry.name == CONFIDENT_SCORE_NAME.encode() and bytes(entry.data) == b"0.55"
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, float("nan"), "0.5", True])
+def test_write_metadata_rejects_a_confident_score_that_is_not_a_score(value):
+    with pytest.raises(MetadataError, match=r"metadata.confident_score must be in \[0, 1\] or None; received"):
+        write_metadata(plain(), dataclasses.replace(META, confident_score=value))
+
+
+def test_a_malformed_confident_score_in_a_model_is_a_metadata_error_naming_it():
+    from flowerlite import _metadata_schema_py_generated as fb
+
+    packed = write_metadata(plain(), dataclasses.replace(META, confident_score=0.5))
+    buf = parse_model(packed).metadata["TFLITE_METADATA"]
+    start = packed.find(buf)
+    # Same length, so only the value changes: "0.5" -> "9.5", then "abc".
+    for text in (b"9.5", b"abc"):
+        damaged = bytearray(packed)
+        offset = buf.find(b"\x03\x00\x00\x000.5") + 4  # the data vector: its length, then its bytes
+        assert offset > 4
+        damaged[start + offset : start + offset + 3] = text
+        with pytest.raises(MetadataError, match=rf"flowerlite_confident_score in its metadata is '{text.decode()}', "
+                                                r"not a score between 0 and 1; re-export the model"):
+            read_metadata(bytes(damaged))
+
+
+@pytest.mark.skipif(not HAVE_MEDIAPIPE, reason="mediapipe is not installed (pip install '.[interop]')")
+def test_mediapipe_reads_the_labels_of_a_model_carrying_a_confident_score(tmp_path):
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    source = plain("quadrants_int8_metadata")
+    model = tmp_path / "confident.tflite"
+    model.write_bytes(write_metadata(source, dataclasses.replace(read_metadata(source), confident_score=0.55)))
+    options = vision.ImageClassifierOptions(base_options=BaseOptions(model_asset_path=str(model)), max_results=4)
+    with vision.ImageClassifier.create_from_options(options) as classifier:
+        for quadrant in range(4):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=quadrant_array(quadrant, 64, 64))
+            categories = classifier.classify(image).classifications[0].categories
+            assert categories[0].category_name == LABELS[quadrant]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from training.config import DataConfig
@@ -12,7 +13,17 @@ __all__ = ["CLASS_NAMES", "Sample", "Split", "load_split", "load_dataset"]
 
 
 def load_dataset(config: DataConfig, data_dir: str | Path | None = None, seed: int = 42) -> Split:
-    """Resolve a dataset config (and an optional --data-dir override) into a Split."""
+    """Resolve a dataset config (and an optional --data-dir override) into a Split.
+
+    With `train_on = "train+val"` the val images join train and val is left empty.
+    """
+    split = _load(config, data_dir, seed)
+    if config.train_on == "train+val":
+        split = dataclasses.replace(split, train=split.train + split.val, val=())
+    return split
+
+
+def _load(config: DataConfig, data_dir, seed: int) -> Split:
     root = data_dir or config.dir
     if config.dataset == "oxford102":
         if not root:

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 from training.export.errors import ExportError
-from training.export.model_card import replace_accuracy_section
+from training.export.model_card import REALWORLD_END, REALWORLD_START, replace_accuracy_section
 
-__all__ = ["benchmark_section", "apply_benchmark"]
+__all__ = ["benchmark_section", "benchmark_realworld_section", "apply_benchmark"]
 
 
 def _pct(x) -> str:
@@ -75,8 +75,41 @@ def benchmark_section(report: dict, released: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def benchmark_realworld_section(report: dict, released: dict[str, str]) -> str | None:
+    """Markdown of the harness's real-world figures (`--photos`) for the released files, or None if it has none.
+
+    The confident level shown is the one each file carries, with the share answered and the accuracy
+    the harness measured at it; one photo set (the first) is quoted.
+    """
+    from training.export.model_card import RealWorldRow, realworld_section
+    from training.realworld import PhotoScores, Selective
+
+    entries = report.get("realworld") or []
+    if not entries:
+        return None
+    photo_set = entries[0]["photo_set"]
+    models = {m["variant"]: Path(m["path"]).name for m in report.get("models", [])}
+    rows = []
+    for entry in entries:
+        name = models.get(entry["variant"])
+        if entry["photo_set"] != photo_set or name not in released:
+            continue
+        at = entry.get("at_confident")
+        confident = None if at is None else Selective(**{**at, "threshold": entry["confident_score"],
+                                                         "accuracy": float("nan") if at["accuracy"] is None else at["accuracy"]})
+        rows.append((_release_order(name), RealWorldRow(name, entry["variant"].rsplit("-", 1)[-1],
+                                                        PhotoScores.from_dict(entry["scores"]), confident)))
+    if not rows:
+        return None
+    n_labels = next((m.get("labels") for m in report.get("models", []) if m.get("labels")), "?")
+    text = realworld_section([r for _, r in sorted(rows, key=lambda x: x[0])], n_labels, photo_set,
+                             report.get("command", "python -m benchmarks run"), "benchmark harness")
+    return text.replace("Measured with:", f"Measured {report.get('created', '?')} with:")
+
+
 def apply_benchmark(models_dir: str | Path, benchmark_json: str | Path) -> Path:
-    """Replace the accuracy section of models_dir/MODEL_CARD.md by the benchmark's figures; refresh SHA256SUMS.
+    """Replace the accuracy (and, if measured, real-world) section of models_dir/MODEL_CARD.md by the benchmark's
+    figures; refresh SHA256SUMS.
 
     Raises:
         ExportError: if the card or the benchmark file is missing or does not match the released files.
@@ -94,8 +127,12 @@ def apply_benchmark(models_dir: str | Path, benchmark_json: str | Path) -> Path:
         raise ExportError(f"Cannot read the benchmark result {benchmark_json} ({exc})") from None
     released = {p.name: sha256_file(p) for p in sorted(models_dir.glob("flowerlite-*.tflite"))}
     section = benchmark_section(report, released)
+    realworld = benchmark_realworld_section(report, released)
     try:
-        card.write_text(replace_accuracy_section(card.read_text(), section))
+        text = replace_accuracy_section(card.read_text(), section)
+        if realworld is not None:
+            text = replace_accuracy_section(text, realworld, REALWORLD_START, REALWORLD_END)
+        card.write_text(text)
     except ValueError as exc:
         raise ExportError(f"{card}: {exc}") from None
     write_checksums(models_dir, [*released, CARD_NAME])

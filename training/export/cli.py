@@ -21,10 +21,13 @@ def _variants(text: str) -> tuple[str, ...]:
     return names
 
 
-def _options(args, accuracy_command: str = ""):
+def _options(args, accuracy_command: str = "", models_dir: str = "models"):
     from training.export.release import ExportOptions
 
+    photos = (f"python -m training evaluate --models {models_dir}/*.tflite --photos {shlex.quote(args.photos)} "
+              "--photos-only") if args.photos else ""
     return ExportOptions(
+        photo_set=args.photos, photo_set_command=photos,
         variants=args.variants, version=args.version, calibration_images=args.calibration_images,
         verify_images=args.verify_images, seed=args.seed, check_data=not args.skip_data_check,
         rebuild_command=args.rebuild_command or _command_line(), accuracy_command=accuracy_command,
@@ -48,7 +51,8 @@ def cmd_export(args) -> int:
     from training.export.release import export_run, report_json
 
     run, split = _split(Path(args.run_dir), args.data_dir)
-    report = export_run(run, split, args.out, _options(args), evaluate_on=split.test if args.evaluate else None)
+    report = export_run(run, split, args.out, _options(args, models_dir=args.out),
+                        evaluate_on=split.test if args.evaluate else None)
     print(report_json(report))
     return 0
 
@@ -62,13 +66,32 @@ def cmd_release(args) -> int:
     split = load_dataset(best.config.data, args.data_dir, seed=best.config.seed)
     data = f" --data-dir {shlex.quote(args.data_dir)}" if args.data_dir else ""
     accuracy_command = f"python -m training evaluate --models {args.models_dir}/*.tflite{data}"
-    report = release(args.runs, split, args.models_dir, _options(args, accuracy_command),
+    report = release(args.runs, split, args.models_dir, _options(args, accuracy_command, args.models_dir),
                      max_int8_loss=args.max_int8_loss, evaluate=not args.no_evaluate)
     print(report_json(report))
     return 0
 
 
 def cmd_evaluate(args) -> int:
+    from training.errors import ConfigError
+    from training.export.evaluate import evaluate_photo_set
+
+    if args.photos_only and not args.photos:
+        raise ConfigError("--photos-only needs at least one --photos DIR")
+    results = [] if args.photos_only else _evaluate_dataset(args)
+    photo_results = [evaluate_photo_set(path, root) for root in args.photos for path in args.models]
+    for root in args.photos:
+        _print_photo_set(root, [r for r in photo_results if r.photo_set == Path(root)])
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "dataset": [{"path": str(r.path), "variant": r.variant, "subset": r.subset, "images": r.images,
+                         "correct": r.correct, "top1": r.top1, "seconds": r.seconds} for r in results],
+            "photo_sets": [r.to_dict() for r in photo_results],
+        }, indent=2))
+    return 0
+
+
+def _evaluate_dataset(args) -> list:
     from training.config import DataConfig
     from training.data import load_dataset
     from training.export.calibration import stratified_sample
@@ -84,11 +107,35 @@ def cmd_evaluate(args) -> int:
     for r in results:
         delta = "" if base is None or r.variant == "float32" else f"{100 * (r.top1 - base):+.2f} pts"
         print(f"{r.path.name:48} {r.images:7d} {100 * r.top1:7.2f}% {delta:>11}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(
-            [{"path": str(r.path), "variant": r.variant, "subset": r.subset, "images": r.images, "correct": r.correct,
-              "top1": r.top1, "seconds": r.seconds} for r in results], indent=2))
-    return 0
+    return results
+
+
+def _pct(value: float) -> str:
+    return "—" if value != value else f"{100 * value:.1f}%"  # NaN: nothing answered
+
+
+def _print_photo_set(root: str, results: list) -> None:
+    """The real-world table of one photo set: a row per file, then its per-class and selective figures."""
+    from training.realworld import CONFIDENT_TARGET
+
+    if not results:
+        return
+    first = results[0].scores
+    print(f"\nphoto set {root}: {first.images} photos of {len(first.per_class)} classes, "
+          "each scored over all of the model's labels")
+    print(f"{'file':48} {'photos':>7} {'top-1':>8} {'top-5':>8} {'mean per-class top-1':>21}")
+    for r in results:
+        s = r.scores
+        print(f"{r.path.name:48} {s.images:7d} {_pct(s.top1):>8} {_pct(s.top5):>8} {_pct(s.mean_class_top1):>21}")
+    for r in results:
+        s = r.scores
+        print(f"{r.path.name}:")
+        print("  per class top-1: " + ", ".join(f"{name} {_pct(v)}" for name, v in s.per_class.items()))
+        print("  selective: " + "; ".join(f"score >= {p.threshold:g}: {_pct(p.coverage)} answered, {_pct(p.accuracy)} right"
+                                         for p in s.selective))
+        c = r.confident
+        print("  confident level: " + (f"none (no score level keeps answers right {CONFIDENT_TARGET:.0%} of the time)" if c is None else
+                                       f"{c.threshold:g} ({_pct(c.coverage)} answered, {_pct(c.accuracy)} right)"))
 
 
 def cmd_card(args) -> int:
@@ -110,6 +157,10 @@ def _export_arguments(p: argparse.ArgumentParser, default_variants: str) -> None
     p.add_argument("--rebuild-command", help="the command the model card gives to rebuild (default: this one)")
     p.add_argument("--no-temperature-scaling", action="store_true",
                    help="keep the run's probabilities as trained (default: a temperature fitted on val is folded in)")
+    p.add_argument("--photos", metavar="DIR",
+                   help="real-world photos, DIR/<label>/*.jpg named by some of the labels (e.g. ../shared/realworld-val): "
+                        "every file is scored on them, and its confident score level is fitted there and written into "
+                        "its metadata (default: none)")
     p.add_argument("--skip-data-check", action="store_true",
                    help="export even if the data's checksums differ from the run's (development only)")
 
@@ -131,14 +182,19 @@ def add_subcommands(sub) -> None:
     _export_arguments(p, "float32,float16,int8")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("evaluate", help="top-1 of .tflite files on a dataset subset, through the flowerlite SDK")
+    p = sub.add_parser("evaluate", help="top-1 of .tflite files on a dataset subset (and real-world photo sets), "
+                                        "through the flowerlite SDK")
     p.add_argument("--models", nargs="+", required=True, help=".tflite files")
+    p.add_argument("--photos", action="append", default=[], metavar="DIR",
+                   help="also score each file on DIR/<label>/*.jpg, folders named by some of its labels: top-1, top-5, "
+                        "per-class top-1, selective accuracy and confident level (repeatable), e.g. ../shared/realworld-val")
+    p.add_argument("--photos-only", action="store_true", help="score the --photos sets only, not the dataset subset")
     p.add_argument("--data-dir", help="Oxford 102 folder (default: the download cache)")
     p.add_argument("--dataset", default="oxford102", help="oxford102 (official split) or folder")
     p.add_argument("--subset", default="test", choices=("train", "val", "test"))
     p.add_argument("--limit", type=int, default=0, help="a stratified seeded sample of this many images (0: all)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", help="also write the results to this JSON file")
+    p.add_argument("--json", help='also write the results to this JSON file ({"dataset": [...], "photo_sets": [...]})')
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("card", help="quote a benchmark harness result in models/MODEL_CARD.md (accuracy, size, latency)")

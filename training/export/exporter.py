@@ -15,7 +15,7 @@ from typing import Sequence
 from training.export.errors import ExportError
 from training.export.quantization import QuantizationConfig
 
-__all__ = ["ModelInfo", "ExportedModel", "convert_model", "export_model", "sha256_file"]
+__all__ = ["ModelInfo", "ExportedModel", "convert_model", "export_model", "set_confident_score", "sha256_file"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class ModelInfo:
     std: Sequence[float]
     author: str = "flowerlite"
     license: str = "Apache-2.0"
+    confident_score: float | None = None  # fitted per file on real-world photos (`set_confident_score`)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ExportedModel:
     output_quantization: tuple[float, int] | None
     seconds: float
     score_threshold: float | None = None  # the metadata's ScoreThresholdingOptions, if written
+    confident_score: float | None = None  # the metadata's flowerlite_confident_score, if written
 
 
 def sha256_file(path: str | Path) -> str:
@@ -111,15 +113,40 @@ def export_model(model, path: str | Path, quantization: QuantizationConfig, info
         std=tuple(map(float, info.std)), color_space="RGB", score_type="probability",
         # A quantised output scores unlikely classes exactly 0 (below one step): not answers, and
         # in top-k they would come out in label order. Half a step drops exactly those.
-        score_threshold=threshold,
+        score_threshold=threshold, confident_score=info.confident_score,
     )
     try:
         flatbuffer = write_metadata(flatbuffer, metadata)
     except SdkError as exc:
         raise ExportError(f"Cannot write the metadata of {path}: {exc}") from None
+    _write_atomically(path, flatbuffer)
+    return ExportedModel(path, quantization.variant, len(flatbuffer), hashlib.sha256(flatbuffer).hexdigest(),
+                         in_dtype, out_dtype, in_q, out_q, time.time() - t0, threshold, info.confident_score)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(flatbuffer)
+    tmp.write_bytes(data)
     os.replace(tmp, path)  # atomic: an interrupted export never leaves half a model
-    return ExportedModel(path, quantization.variant, len(flatbuffer), hashlib.sha256(flatbuffer).hexdigest(),
-                         in_dtype, out_dtype, in_q, out_q, time.time() - t0, threshold)
+
+
+def set_confident_score(exported: ExportedModel, confident_score: float | None) -> ExportedModel:
+    """Rewrite a written file's metadata with its confident score level (the model itself is kept byte for byte).
+
+    Raises:
+        ExportError: if the file's metadata cannot be read or written.
+    """
+    import dataclasses
+
+    from flowerlite.errors import FlowerliteError as SdkError
+    from flowerlite.metadata import read_metadata, write_metadata
+
+    try:
+        data = exported.path.read_bytes()
+        data = write_metadata(data, dataclasses.replace(read_metadata(data), confident_score=confident_score))
+    except (SdkError, TypeError) as exc:  # TypeError: no metadata to replace
+        raise ExportError(f"Cannot write the confident score into {exported.path}: {exc}") from None
+    _write_atomically(exported.path, data)
+    return dataclasses.replace(exported, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                               confident_score=confident_score)

@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["FileEntry", "AccuracyRow", "ModelCard", "render_model_card", "write_model_card", "replace_accuracy_section",
-           "ACCURACY_START", "ACCURACY_END"]
+from training.realworld import CONFIDENT_TARGET, MIN_ANSWERED, PhotoScores, Selective
+
+__all__ = ["FileEntry", "AccuracyRow", "RealWorldRow", "ModelCard", "render_model_card", "write_model_card",
+           "realworld_section",
+           "replace_accuracy_section", "ACCURACY_START", "ACCURACY_END", "REALWORLD_START", "REALWORLD_END"]
 
 # The accuracy section sits between these markers so that the benchmark harness's figures can
 # replace the export's own later (`python -m training card --benchmark ...`).
 ACCURACY_START = "<!-- accuracy:start -->"
 ACCURACY_END = "<!-- accuracy:end -->"
+# The real-world section likewise (the benchmark harness measures the same photos).
+REALWORLD_START = "<!-- realworld:start -->"
+REALWORLD_END = "<!-- realworld:end -->"
 
 DATASET_NOTE = (
     "The Oxford 102 Category Flower dataset (Nilsback and Zisserman, ICVGIP 2008; Visual Geometry "
@@ -50,6 +56,16 @@ class AccuracyRow:
     latency_ms: float | None = None
 
 
+@dataclass(frozen=True)
+class RealWorldRow:
+    """One file on a real-world photo set (scored over all its labels) and its confident score level there."""
+
+    name: str
+    variant: str
+    scores: PhotoScores
+    confident: Selective | None
+
+
 @dataclass
 class ModelCard:
     """Everything the card states; `render_model_card` turns it into Markdown."""
@@ -69,17 +85,21 @@ class ModelCard:
     run_dir: str
     split_sizes: tuple[int, int, int]  # train, val, test images
     split_name: str = "Official Oxford 102 split"
-    selection: list[tuple[str, float]] = field(default_factory=list)  # (run, val top-1) of every candidate
+    selection: list[tuple[str, float | None]] = field(default_factory=list)  # (run, val top-1) of every candidate
+    trained_on_val: bool = False  # the released run learnt from train + val (no val accuracy of its own)
     accuracy: list[AccuracyRow] = field(default_factory=list)
     accuracy_subset: str = "test"
     accuracy_command: str = ""
     accuracy_source: str = ""
     rebuild_command: str = ""
     notes: list[str] = field(default_factory=list)
+    realworld: list[RealWorldRow] = field(default_factory=list)
+    realworld_set: str = ""  # the photo set's folder as given
+    realworld_command: str = ""
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.2f}%"
+    return "—" if x is None or x != x else f"{100 * x:.2f}%"  # x != x: NaN (nothing answered)
 
 
 def _accuracy_section(card: ModelCard) -> list[str]:
@@ -104,6 +124,57 @@ def _accuracy_section(card: ModelCard) -> list[str]:
     return lines
 
 
+def _point(p: Selective) -> str:
+    return f"{_pct(p.coverage)} / {_pct(p.accuracy)}"
+
+
+def _realworld_section(card: ModelCard) -> list[str]:
+    if not card.realworld:
+        return ["## Real-world photos", "",
+                "Not measured by this export (pass `--photos ../shared/realworld-val` to the release, or run the "
+                "command below): the files carry no confident score level.", ""]
+    return realworld_section(card.realworld, len(card.class_names), card.realworld_set, card.realworld_command).splitlines()
+
+
+def realworld_section(rows: Sequence[RealWorldRow], n_labels: int, photo_set: str = "", command: str = "",
+                      source: str = "through the flowerlite SDK") -> str:
+    """Markdown of the files' real-world figures: a table per file, per species, the selective curve, the confident level."""
+    first = rows[0].scores
+    classes = list(first.per_class)
+    where = f"`{photo_set}`: " if photo_set else ""
+    lines = [f"## Real-world photos ({where}{first.images} photos of {len(classes)} species, {source})", "",
+             f"Photos from outside Oxford 102: {first.images} photos of only {len(classes)} of the "
+             f"{n_labels} species ({', '.join(classes)}), in folders named by their labels. Each photo is "
+             f"scored over all {n_labels} classes, not as a smaller problem. A small sample of a few "
+             "species: read these figures as a rough guide to photos users take, beside the Oxford figures above.", "",
+             "| file | variant | photos | top-1 | top-5 | mean per-class top-1 | confident level | answered at it | right at it |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        s, c = r.scores, r.confident
+        level = ["none", "—", "—"] if c is None else [f"{c.threshold:g}", _pct(c.coverage), _pct(c.accuracy)]
+        lines.append(f"| `{r.name}` | {r.variant} | {s.images} | {_pct(s.top1)} | {_pct(s.top5)} | "
+                     f"{_pct(s.mean_class_top1)} | " + " | ".join(level) + " |")
+    lines += ["", "Top-1 per species:", "", "| file | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+    for r in rows:
+        lines.append(f"| `{r.name}` | " + " | ".join(_pct(r.scores.per_class.get(c)) for c in classes) + " |")
+    thresholds = [p.threshold for p in first.selective]
+    lines += ["", "Selective accuracy: the share of photos whose best score reaches each level, and how many of those "
+              "answers are right (answered / right):", "",
+              "| file | " + " | ".join(f"score ≥ {t:g}" for t in thresholds) + " |", "|---|" + "---:|" * len(thresholds)]
+    for r in rows:
+        lines.append(f"| `{r.name}` | " + " | ".join(_point(p) for p in r.scores.selective) + " |")
+    lines += ["", f"Confident level: the lowest score (on a 0.05 grid) from which on the answers were right at least "
+              f"{CONFIDENT_TARGET:.0%} of the time on these photos, at that level and every higher one (levels answering "
+              f"fewer than {MIN_ANSWERED} photos are not trusted). It is fitted on each file's own scores on these photos, "
+              "never on Oxford test, and written into the file's metadata (`flowerlite_confident_score`, read as "
+              "`flowerlite.Classifier(...).info.confident_score`); below it an answer is a best guess. It is measured on "
+              "the same photos it was fitted on, so its accuracy there is optimistic, and on other species and other "
+              "photographers it may hold less well.", ""]
+    if command:
+        lines += ["Measured with:", "", "```sh", command, "```", ""]
+    return "\n".join(lines)
+
+
 def render_model_card(card: ModelCard) -> str:
     """The card as Markdown text."""
     mean = ", ".join(f"{m:g}" for m in card.mean)
@@ -126,6 +197,10 @@ def render_model_card(card: ModelCard) -> str:
         "(`ScoreThresholdingOptions`, half an output step, see Files): classes that quantised to 0 are not answers. "
         "The flowerlite SDK drops categories below it unless the caller passes another `score_threshold`; "
         "MediaPipe always applies it. Float files carry none.",
+        *(["- Confident score: each file measured on real-world photos carries the score level from which on its "
+           f"answers were right at least {CONFIDENT_TARGET:.0%} of the time there (`flowerlite_confident_score`, a "
+           "`CustomMetadata` entry of the subgraph; see Real-world photos). Answers below it are best guesses."]
+          if any(r.confident for r in card.realworld) else []),
         "",
         "## Files",
         "",
@@ -138,23 +213,36 @@ def render_model_card(card: ModelCard) -> str:
     lines += [f"- `{f.name}`: {f.quantisation}" for f in card.files]
     lines += ["", "## Export checks", "",
               "Each file was loaded with `flowerlite.Classifier` and compared with the Keras model on a seeded "
-              "sample of validation images; its metadata was read back (labels, mean/std).", ""]
+              f"sample of {'train' if card.trained_on_val else 'validation'} images; its metadata was read back (labels, "
+              "mean/std, name, version, confident score).", ""]
     lines += [f"- `{f.name}`: {f.verification}" for f in card.files if f.verification]
     lines += ["", ACCURACY_START, *_accuracy_section(card), ACCURACY_END, ""]
+    lines += [REALWORLD_START, *_realworld_section(card), REALWORLD_END, ""]
     lines += ["## Quantisation (int8)", "", card.calibration, ""]
     if card.notes:
         lines += ["## Notes", "", *[f"- {n}" for n in card.notes], ""]
-    lines += [
-        "## Training protocol",
-        "",
-        f"- {card.split_name}: {card.split_sizes[0]} train images for training, {card.split_sizes[1]} val images for "
-        f"every choice (epochs, early stopping, which run is released), {card.split_sizes[2]} test images for "
-        "reporting only.",
-        f"- Released run: `{card.run_dir}`.",
-    ]
-    if card.selection:
-        lines.append("- Candidates, by val top-1 (the highest is released): "
-                     + ", ".join(f"`{run}` {_pct(val)}" for run, val in card.selection) + ".")
+    lines += ["## Training protocol", ""]
+    if card.trained_on_val:
+        lines += [
+            f"- {card.split_name}, **trained on train+val**: the released run learnt from the {card.split_sizes[0]} train "
+            f"and val images together, with the recipe and epoch count chosen on val by an official-protocol run "
+            f"(train only); its last epoch is kept. The {card.split_sizes[2]} test images are for reporting only.",
+            f"- Released run: `{card.run_dir}`.",
+        ]
+        if len(card.selection) > 1:
+            lines.append("- Runs given to the release (the train+val run is released; the others are its official-protocol "
+                         "twins, by val top-1): " + ", ".join(
+                             f"`{run}` " + ("train+val" if val is None else _pct(val)) for run, val in card.selection) + ".")
+    else:
+        lines += [
+            f"- {card.split_name}: {card.split_sizes[0]} train images for training, {card.split_sizes[1]} val images for "
+            f"every choice (epochs, early stopping, which run is released), {card.split_sizes[2]} test images for "
+            "reporting only.",
+            f"- Released run: `{card.run_dir}`.",
+        ]
+        if card.selection:
+            lines.append("- Candidates, by val top-1 (the highest is released): "
+                         + ", ".join(f"`{run}` {_pct(val)}" for run, val in card.selection) + ".")
     lines += ["", "Metrics of the run (`metrics.json`, Keras, before conversion):", "", "```json",
               json.dumps(card.metrics, indent=2), "```", "",
               "Training configuration (`config.toml`, as resolved):", "", "```toml", card.config_toml.strip(), "```", "",
@@ -174,13 +262,14 @@ def write_model_card(card: ModelCard, path: str | Path) -> Path:
     return path
 
 
-def replace_accuracy_section(card_text: str, section: str) -> str:
-    """The card with the text between the accuracy markers replaced by `section`.
+def replace_accuracy_section(card_text: str, section: str, start_marker: str = ACCURACY_START,
+                             end_marker: str = ACCURACY_END) -> str:
+    """The card with the text between the accuracy markers (or other markers) replaced by `section`.
 
     Raises:
-        ValueError: if the card has no accuracy markers (it was not written by this module).
+        ValueError: if the card has no such markers (it was not written by this module).
     """
-    start, end = card_text.find(ACCURACY_START), card_text.find(ACCURACY_END)
+    start, end = card_text.find(start_marker), card_text.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"the card has no {ACCURACY_START} ... {ACCURACY_END} section: re-export it")
-    return card_text[: start + len(ACCURACY_START)] + "\n" + section.strip("\n") + "\n" + card_text[end:]
+        raise ValueError(f"the card has no {start_marker} ... {end_marker} section: re-export it")
+    return card_text[: start + len(start_marker)] + "\n" + section.strip("\n") + "\n" + card_text[end:]

@@ -20,9 +20,9 @@ import numpy as np
 from training.data.oxford102 import Split, data_checksums
 from training.export.calibration import load_crops, normalise, stratified_sample
 from training.export.errors import QuantizationLossError, RunError, VerificationError
-from training.export.evaluate import AccuracyResult, evaluate_model
-from training.export.exporter import ExportedModel, ModelInfo, export_model
-from training.export.model_card import AccuracyRow, FileEntry, ModelCard, write_model_card
+from training.export.evaluate import AccuracyResult, PhotoSetResult, evaluate_model, evaluate_photo_set
+from training.export.exporter import ExportedModel, ModelInfo, export_model, set_confident_score
+from training.export.model_card import AccuracyRow, FileEntry, ModelCard, RealWorldRow, write_model_card
 from training.export.quantization import QuantizationConfig
 from training.export.run import FinishedRun, load_run, select_best_run
 from training.export.temperature import TemperatureFit, apply_temperature, fit_temperature, scale_softmax_layer
@@ -52,6 +52,10 @@ class ExportOptions:
     rebuild_command: str = ""
     accuracy_command: str = ""
     temperature_scaling: bool = True  # fit a temperature on val and fold it into the softmax layer
+    # Real-world photos (folders named by some of the labels, e.g. ../shared/realworld-val): every file
+    # is scored on them and its confident score level is fitted there and written into its metadata.
+    photo_set: str | Path | None = None
+    photo_set_command: str = ""
 
 
 @dataclass
@@ -67,6 +71,7 @@ class ExportReport:
     sums_path: Path
     input_quantization: tuple[float, int] | None = None
     temperature: TemperatureFit | None = None
+    photo_sets: list[PhotoSetResult] = field(default_factory=list)  # one per file, on options.photo_set
 
     def int8_loss(self) -> float | None:
         """float32 minus int8 top-1, in points, when both were evaluated."""
@@ -134,6 +139,8 @@ def _file_entry(exported: ExportedModel, quantization: QuantizationConfig, check
         output_desc = f"float32 [1, {classes}] probabilities"
     if exported.score_threshold is not None:
         output_desc += f"; score threshold {exported.score_threshold:g} in its metadata"
+    if exported.confident_score is not None:
+        output_desc += f"; confident score {exported.confident_score:g} in its metadata"
     return FileEntry(exported.path.name, exported.variant, exported.size_bytes, exported.sha256,
                      quantization.describe(), input_desc, output_desc, check.summary())
 
@@ -186,6 +193,12 @@ def export_run(
     size = int(model.input_shape[1])
     info = _model_info(run, split, options.version, size)
     classes = len(info.labels)
+    if options.photo_set is not None:
+        from training.data.photoset import load_photo_set
+
+        photos = load_photo_set(options.photo_set, info.labels)  # a bad folder fails now, not after the conversions
+        print(f"[export] real-world photos {options.photo_set}: {len(photos.samples)} photos of {len(photos.classes)} "
+              f"classes; each file is scored on them and gets its confident score level there", flush=True)
 
     print(f"[export] {run.run_dir}: {size} px, {classes} classes -> {out_dir}", flush=True)
     temperature = None
@@ -198,7 +211,9 @@ def export_run(
         temperature = fit_temperature(val_probs, np.array([s.label for s in split.val]))
         scale_softmax_layer(model, temperature.temperature)
         print(f"[export] {temperature.summary()}", flush=True)
-    check_samples = stratified_sample(split.val, options.verify_images, options.seed)
+    # Val images, or train images for a run trained on both: the checks compare a file with its own
+    # Keras model, no label is involved.
+    check_samples = stratified_sample(split.val or split.train, options.verify_images, options.seed)
     check_paths = [s.path for s in check_samples]
     if temperature is not None:
         # The val pass above already holds these images; folding T divides the logits, as this does.
@@ -211,7 +226,7 @@ def export_run(
         calib_samples = stratified_sample(split.train, options.calibration_images, options.seed)
         calibration = normalise(load_crops([s.path for s in calib_samples], size), info.mean, info.std)
 
-    models, checks, entries = [], [], []
+    models, checks, entries, photo_sets = [], [], [], []
     input_quantization = None
     for variant in tqdm(options.variants, desc="export", unit="file"):
         quantization = (QuantizationConfig.for_int8(calibration, per_channel=options.per_channel) if variant == "int8"
@@ -219,7 +234,13 @@ def export_run(
         exported = export_model(model, out_dir / model_file_name(run.config.backbone, variant), quantization, info)
         try:
             _check_input_quantization(exported, info)
-            check = verify_model(exported.path, variant, keras_probs, check_paths, info,
+            if options.photo_set is not None:
+                # The file's own scores on the real-world photos (never Oxford test) give its confident level.
+                photo = evaluate_photo_set(exported.path, options.photo_set, progress=False)
+                photo_sets.append(photo)
+                exported = set_confident_score(exported, photo.confident.threshold if photo.confident else None)
+            check = verify_model(exported.path, variant, keras_probs, check_paths,
+                                 dataclasses.replace(info, confident_score=exported.confident_score),
                                  options.tolerances.get(variant) or TOLERANCES[variant])
         except VerificationError as exc:
             # Keep the rejected file for inspection, under a name no model glob picks up.
@@ -229,6 +250,8 @@ def export_run(
         if variant == "int8":
             input_quantization = exported.input_quantization
         print(f"[export] {exported.path.name}: {exported.size_bytes / 1e6:.2f} MB, {check.summary()}", flush=True)
+        if photo_sets and photo_sets[-1].path == exported.path:
+            print(f"[export] {exported.path.name} on real-world photos: {photo_sets[-1].summary()}", flush=True)
         models.append(exported)
         checks.append(check)
         entries.append(_file_entry(exported, quantization, check, size, classes))
@@ -238,7 +261,7 @@ def export_run(
         for exported in models:
             accuracy.append(evaluate_model(exported.path, evaluate_on, subset=evaluate_subset))
     report = ExportReport(run, out_dir, models, checks, accuracy, out_dir / CARD_NAME, out_dir / SUMS_NAME,
-                          input_quantization, temperature)
+                          input_quantization, temperature, photo_sets)
     loss = report.int8_loss()
     card = ModelCard(
         title=f"flowerlite {run.config.backbone} — Oxford 102 flower classifier",
@@ -258,13 +281,18 @@ def export_run(
         split_sizes=(len(split.train), len(split.val), len(split.test)),
         split_name=("Official Oxford 102 split" if run.config.data.dataset == "oxford102"
                     else f"{run.config.data.dataset} dataset at {split.root}"),
-        selection=[(str(r.run_dir), r.val_accuracy) for r in sorted(selection, key=lambda r: -r.val_accuracy)],
+        selection=[(str(r.run_dir), r.val_accuracy)
+                   for r in sorted(selection, key=lambda r: -1.0 if r.val_accuracy is None else -r.val_accuracy)],
+        trained_on_val=run.trained_on_val,
         accuracy=[AccuracyRow(a.path.name, a.variant, a.images, a.top1) for a in accuracy],
         accuracy_subset=f"{evaluate_subset}, {accuracy[0].images} images" if accuracy else evaluate_subset,
         accuracy_command=options.accuracy_command,
         accuracy_source=("Top-1 measured by the export's own evaluation (`python -m training evaluate`), which runs "
                          "each file through `flowerlite.Classifier`." if accuracy else ""),
         rebuild_command=options.rebuild_command,
+        realworld=[RealWorldRow(p.path.name, p.variant, p.scores, p.confident) for p in photo_sets],
+        realworld_set=str(options.photo_set or ""),
+        realworld_command=options.photo_set_command,
         notes=([f"Probabilities: {temperature.summary()}. Every file carries it (the softmax layer's weights are "
                 "divided by the temperature), so scores and `score_threshold` mean what they say; top-1 is unchanged. "
                 "The run's own metrics below are before it."] if temperature else []),
@@ -318,8 +346,9 @@ def release(
         QuantizationLossError: int8 loses more than `max_int8_loss` points of test top-1 against float32.
     """
     best, candidates = select_best_run(run_dirs)
-    print("[release] candidates by val top-1: " + ", ".join(f"{c.run_dir} {c.val_accuracy:.4f}" for c in candidates)
-          + f" -> {best.run_dir}", flush=True)
+    print("[release] candidates by val top-1: " + ", ".join(
+        f"{c.run_dir} " + ("trained on train+val" if c.val_accuracy is None else f"{c.val_accuracy:.4f}") for c in candidates)
+        + f" -> {best.run_dir}", flush=True)
     models_dir = Path(models_dir)
     staging = models_dir.parent / f".{models_dir.name}.staging"
     if staging.exists():
@@ -332,6 +361,7 @@ def release(
     report.card_path, report.sums_path = models_dir / CARD_NAME, models_dir / SUMS_NAME
     report.models = [dataclasses.replace(m, path=models_dir / m.path.name) for m in report.models]
     report.accuracy = [dataclasses.replace(a, path=models_dir / a.path.name) for a in report.accuracy]
+    report.photo_sets = [dataclasses.replace(p, path=models_dir / p.path.name) for p in report.photo_sets]
     return report
 
 
@@ -347,5 +377,6 @@ def report_json(report: ExportReport) -> str:
         "accuracy": [{"name": a.path.name, "variant": a.variant, "images": a.images, "top1": a.top1}
                      for a in report.accuracy],
         "int8_loss_points": report.int8_loss(),
+        "photo_sets": [p.to_dict() for p in report.photo_sets],
         "input_quantization": report.input_quantization,
     }, indent=2)

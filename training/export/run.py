@@ -30,9 +30,14 @@ class FinishedRun:
         return self.run_dir / "model.keras"
 
     @property
-    def val_accuracy(self) -> float:
-        """Top-1 on val after phase 2: the only number a release choice may use."""
-        return float(self.metrics["phase2_val"])
+    def trained_on_val(self) -> bool:
+        """True for a run trained on train + val (`[data] train_on`): it has no val accuracy."""
+        return self.config.data.train_on == "train+val"
+
+    @property
+    def val_accuracy(self) -> float | None:
+        """Top-1 on val after phase 2: the only number a release choice may use (None: trained on val)."""
+        return None if self.trained_on_val else float(self.metrics["phase2_val"])
 
     def load_model(self):
         """Load model.keras for inference (no optimiser state)."""
@@ -68,7 +73,7 @@ def load_run(run_dir: str | Path) -> FinishedRun:
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise RunError(f"{run_dir} holds an unreadable run file ({exc}): re-run training") from None
     val = metrics.get("phase2_val")
-    if not isinstance(val, (int, float)) or math.isnan(val):
+    if config.data.train_on != "train+val" and (not isinstance(val, (int, float)) or math.isnan(val)):
         raise RunError(f"{run_dir / 'metrics.json'} has no phase2_val accuracy. Received: {val!r}")
     return FinishedRun(run_dir, config, config_toml, metrics, sums)
 
@@ -76,10 +81,12 @@ def load_run(run_dir: str | Path) -> FinishedRun:
 def select_best_run(run_dirs: Iterable[str | Path]) -> tuple[FinishedRun, list[FinishedRun]]:
     """The finished run with the highest val top-1 (never test), and every finished candidate.
 
-    Unfinished runs are skipped; ties keep the first given.
+    Unfinished runs are skipped; ties keep the first given. A run trained on train + val has no val
+    accuracy to compare: when one is given it is the release (its recipe and epochs were chosen on
+    val by the official-protocol runs given beside it, which are listed as candidates).
 
     Raises:
-        RunError: if no run directory given is finished.
+        RunError: if no run directory given is finished, or more than one was trained on val.
     """
     candidates, skipped = [], []
     for run_dir in run_dirs:
@@ -90,5 +97,11 @@ def select_best_run(run_dirs: Iterable[str | Path]) -> tuple[FinishedRun, list[F
     if not candidates:
         detail = "; ".join(skipped) or "no run directory given"
         raise RunError(f"No finished run to release ({detail})")
+    on_val = [run for run in candidates if run.trained_on_val]
+    if len(on_val) > 1:
+        raise RunError("More than one run trained on train+val (" + ", ".join(str(r.run_dir) for r in on_val)
+                       + "): they have no val accuracy to choose between; release one of them")
+    if on_val:
+        return on_val[0], candidates
     best = max(candidates, key=lambda run: run.val_accuracy)  # max keeps the first of equals
     return best, candidates

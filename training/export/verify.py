@@ -79,7 +79,7 @@ def _check_metadata(path: Path, info: ModelInfo, num_outputs: int) -> None:
     for what, got, want in (("mean", meta.mean, info.mean), ("std", meta.std, info.std)):
         if got is None or not np.allclose(np.broadcast_to(got, (3,)), np.broadcast_to(want, (3,))):
             problems.append(f"{what} reads {got}, expected {tuple(want)}")
-    for what in ("name", "version", "author", "license"):
+    for what in ("name", "version", "author", "license", "confident_score"):
         if getattr(meta, what) != getattr(info, what):
             problems.append(f"{what} reads {getattr(meta, what)!r}, expected {getattr(info, what)!r}")
     if problems:

@@ -59,7 +59,7 @@ def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
     assert "--runs runs/b runs/a_student" in (tmp_path / "calls.txt").read_text().splitlines()[-1]
 
 
-def _release_sh_training_order(tmp_path, *configs, check=True):
+def _release_sh_training_order(tmp_path, *configs, check=True, options=()):
     """The configs `scripts/release.sh` trains, in order, with a fake interpreter that only logs its calls."""
     import os
     import subprocess
@@ -70,7 +70,7 @@ def _release_sh_training_order(tmp_path, *configs, check=True):
     fake = tmp_path / "python"
     fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
     fake.chmod(0o755)
-    done = subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), *map(str, configs)],
+    done = subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), *options, *map(str, configs)],
                           cwd=repo, env=os.environ | {"PYTHON": str(fake)}, check=check, capture_output=True, text=True)
     lines = calls.read_text().splitlines() if calls.exists() else []
     return [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")], done
@@ -131,3 +131,35 @@ def test_a_missing_distillation_teacher_exits_2_before_anything_is_trained(flowe
     assert err == (f"error: [distill] teacher '{tmp_path / 'no_such_run'}' is not a finished run (need model.keras "
                    "and config.toml in its run directory): train it first or fix the path")
     assert not run_dir.exists()
+
+
+def test_release_sh_passes_the_real_world_photos_to_the_release_unless_told_not_to(tmp_path):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "b.toml").write_text('name = "b"\n')
+    photos = tmp_path / "my photos"
+
+    _release_sh_training_order(tmp_path, configs / "b.toml", options=("--photos", str(photos)))
+    release = (tmp_path / "calls.txt").read_text().splitlines()[-1]
+    assert release.startswith("-m training release --runs runs/b") and f"--photos {photos} --rebuild-command" in release
+
+    (tmp_path / "calls.txt").unlink()
+    _release_sh_training_order(tmp_path, configs / "b.toml", options=("--no-photos",))
+    assert "--photos" not in (tmp_path / "calls.txt").read_text().splitlines()[-1].split("--rebuild-command")[0]
+
+
+def test_release_sh_by_default_trains_the_official_run_then_its_train_plus_val_twin_and_releases_both(tmp_path):
+    import tomllib
+    from pathlib import Path
+
+    trained, _ = _release_sh_training_order(tmp_path, options=("--photos", str(tmp_path / "photos")))
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    assert trained == [str(Path("training/configs") / n) for n in ("efficientnet_lite0_realworld.toml", "efficientnet_lite0_realworld_trainval.toml")]
+    official, shipped = (tomllib.loads((configs / Path(c).name).read_text()) for c in trained)
+    assert official["data"].get("train_on", "train") == "train" and shipped["data"]["train_on"] == "train+val"
+    # The same recipe: only the name and the data differ.
+    assert {k: v for k, v in official.items() if k not in ("name", "data")} == {k: v for k, v in shipped.items() if k not in ("name", "data")}
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert all(f"--photos {tmp_path / 'photos'}" in line for line in calls)
+    assert "--runs runs/efficientnet_lite0_realworld runs/efficientnet_lite0_realworld_trainval" in calls[-1]

@@ -32,7 +32,7 @@ def test_the_table_has_a_row_per_finished_run_with_its_recipe(tmp_path):
 
     assert len(lines) == 4
     assert lines[2] == (
-        "| plain | efficientnet_lite0 | native | top, 15 ep, lr 0.0001 | 90.69% | 86.62% | 92.65% | 89.72% | 13 | 5.1 min | 26.4 min |"
+        "| plain | efficientnet_lite0 | native | top, 15 ep, lr 0.0001 | 90.69% | 86.62% | 92.65% | 89.72% | — | 13 | 5.1 min | 26.4 min |"
     )
     assert lines[3].startswith("| mixed | efficientnet_lite1 | 256 | all layers, 40 ep, lr 0.0002, mixup+cutmix, EMA 0.99 |")
 
@@ -56,4 +56,23 @@ def test_a_run_that_skipped_phase_1_says_so_instead_of_zero_minutes(tmp_path):
 
     row = results_table([run]).splitlines()[2]
 
-    assert row.endswith("| — | — | 92.65% | 89.72% | 13 | skipped | 26.4 min |")
+    assert row.endswith("| — | — | 92.65% | 89.72% | — | 13 | skipped | 26.4 min |")
+
+
+def test_a_run_measured_on_real_world_photos_shows_mean_per_class_and_image_top1_next_to_val_and_test(tmp_path):
+    import numpy as np
+
+    from training.realworld import score_predictions
+
+    # 3 photos of "a" (2 right), 1 of "b" (right): image top-1 75%, mean per class (66.67% + 100%) / 2.
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
+    scores = score_predictions(probs, [0, 0, 0, 1], ("a", "b"))
+    measured = _run(tmp_path, "measured", 'backbone = "efficientnet_lite0"\n',
+                    json.loads(json.dumps(dict(METRICS, realworld=scores.to_dict()))))  # NaN-free here, as written
+    older = _run(tmp_path, "older", 'backbone = "efficientnet_lite0"\n', dict(METRICS, realworld=None))
+
+    header, _, row, old_row = results_table([measured, older]).splitlines()
+
+    assert "| phase 2 val | phase 2 test | real-world (mean per-class / top-1) | best epoch |" in header
+    assert "| 92.65% | 89.72% | 83.33% / 75.00% | 13 |" in row
+    assert "| 92.65% | 89.72% | — | 13 |" in old_row

@@ -222,3 +222,45 @@ def test_train_batchnorm_must_be_a_boolean():
     base["phase2"] |= {"train_batchnorm": "false"}
     with pytest.raises(ConfigError, match=r"\[phase2\] train_batchnorm must be true or false. Received: 'false'"):
         config_from_dict(base)
+
+
+def test_a_train_plus_val_run_keeps_its_last_epoch_and_logs_real_world_scores(flower_folder, tmp_path):
+    from training.data import load_dataset
+    from training.trainer import _read_history as trainer_history, train
+
+    values = _tiny_config("efficientnet_lite0", 32, name="tiny_trainval").to_dict()
+    values["data"] |= {"dir": str(flower_folder), "train_on": "train+val"}
+    values["phase2"]["epochs"] = 2
+    config = config_from_dict(values)
+    split = load_dataset(config.data, seed=config.seed)
+    photos = tmp_path / "photos"  # a two-class subset of the model's labels, named in another case
+    for name in ("ROSE", "Violet"):
+        (photos / name).mkdir(parents=True)
+        for i in range(2):
+            (photos / name / f"{i}.jpg").write_bytes((flower_folder / name.lower() / f"img_{i}.jpg").read_bytes())
+
+    result = train(config, split, tmp_path / "run", photos_dir=photos)
+
+    assert len(split.val) == 0 and len(split.train) == 15
+    assert result.phase1_val is None and result.phase2_val is None and 0 <= result.phase2_test <= 1
+    assert result.best_epoch == 2
+    rows = _rows(tmp_path / "run" / "history_phase2.csv")
+    assert len(rows) == 2 and rows[0].get("val_accuracy", "NA") == "NA"  # Keras' CSVLogger fills absent val columns
+    assert trainer_history(tmp_path / "run" / "history_phase2.csv")["loss"] == [float(r["loss"]) for r in rows]
+    assert 0 <= float(rows[-1]["realworld_mean_class"]) <= 1
+    assert result.realworld["images"] == 4 and set(result.realworld["per_class"]) == {"rose", "violet"}
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["realworld"] == result.realworld
+
+
+def test_a_photo_folder_the_classes_lack_is_refused_before_training(flower_folder, tmp_path):
+    from training.errors import DatasetError
+    from training.trainer import train
+
+    config = _tiny_config("efficientnet_lite0", 32, name="tiny_photos")
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    (tmp_path / "photos" / "tulip").mkdir(parents=True)
+    (tmp_path / "photos" / "tulip" / "a.jpg").write_bytes((flower_folder / "rose" / "img_0.jpg").read_bytes())
+
+    with pytest.raises(DatasetError, match="'tulip' is not one of the model's 3 labels"):
+        train(config, split, tmp_path / "run", photos_dir=tmp_path / "photos")
+    assert not (tmp_path / "run").exists()

@@ -70,6 +70,28 @@ def write_photos(folder: Path, count: int, seed: int) -> tuple[Sample, ...]:
     return tuple(samples)
 
 
+def write_photo_set(root: Path, seed: int = 4) -> Path:
+    """A real-world-style set holding 2 of the 3 labels (folder case differs from the label's).
+
+    'Red Campion': 14 clear red photos. 'bluebell': 10 clear blue ones and 10 whose red equals their
+    blue (lossless PNG), which the model answers at about 0.5 and, on a tie, wrongly (red comes first):
+    a selective-accuracy curve with a confident level strictly inside it.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for folder, count in (("Red Campion", 14), ("bluebell", 20)):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            label = 0 if folder == "Red Campion" else 2
+            image = make_photo(label, rng)
+            suffix = "jpg"
+            if label == 2 and i >= 10:
+                image[..., 0], suffix = image[..., 2], "png"  # red rivals the blue
+            Image.fromarray(image).save(root / folder / f"{folder[:3]}_{i:02d}.{suffix}")
+    return root
+
+
 def write_run(run_dir: Path, model, split: Split, val: float = 0.9, test: float = 0.8) -> Path:
     """A finished run directory as the trainer leaves it (model.keras, config, metrics, checksums)."""
     from training.checksums import to_toml
@@ -105,8 +127,13 @@ def tiny_run(tmp_path_factory, tiny_model, tiny_split) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_release(tmp_path_factory, tiny_run, tiny_split):
-    """A release of the tiny run (all four variants, test-evaluated) into a models/ folder with old files."""
+def tiny_photos(tmp_path_factory) -> Path:
+    return write_photo_set(tmp_path_factory.mktemp("realworld") / "photos")
+
+
+@pytest.fixture(scope="session")
+def tiny_release(tmp_path_factory, tiny_run, tiny_split, tiny_photos):
+    """A release of the tiny run (all four variants, test-evaluated, scored on a photo set) into a models/ folder with old files."""
     from training.export.release import ExportOptions, release
 
     models = tmp_path_factory.mktemp("repo") / "models"
@@ -115,5 +142,6 @@ def tiny_release(tmp_path_factory, tiny_run, tiny_split):
     (models / "SHA256SUMS").write_text("stale\n")
     (models / "README.txt").write_text("not part of a release\n")
     options = ExportOptions(variants=("float32", "float16", "int8", "dynamic"), version="0.0.1",
-                            calibration_images=15, verify_images=12, rebuild_command="bash scripts/release.sh")
+                            calibration_images=15, verify_images=12, rebuild_command="bash scripts/release.sh",
+                            photo_set=tiny_photos, photo_set_command="python -m training evaluate --photos PHOTOS")
     return release([tiny_run], tiny_split, models, options)

@@ -53,3 +53,32 @@ def test_a_benchmark_of_other_files_is_refused(tmp_path, tiny_release):
     with pytest.raises(ExportError, match=r"did not measure the released flowerlite-efficientnet_lite0-.*re-run the benchmark"):
         apply_benchmark(models, tmp_path / "benchmark.json")
     assert (models / "MODEL_CARD.md").read_text() == before
+
+
+def test_card_quotes_the_harness_real_world_figures_when_it_measured_them(tmp_path, tiny_release):
+    import dataclasses
+
+    models = shutil.copytree(tiny_release.out_dir, tmp_path / "models")
+    report = _report(models)
+    released_section = (models / "MODEL_CARD.md").read_text().split("<!-- realworld:start -->")[1]
+    (tmp_path / "plain.json").write_text(json.dumps(report))
+    card = apply_benchmark(models, tmp_path / "plain.json").read_text()
+    assert card.split("<!-- realworld:start -->")[1] == released_section  # no real-world figures: the release's stay
+
+    variants = {m["path"].split("/")[-1]: m["variant"] for m in report["models"]}
+    report["realworld"] = [
+        {"variant": variants[p.path.name], "photo_set": "../shared/realworld-val", "n_classes": 2,
+         "scores": p.scores.to_dict(), "confident_score": p.confident.threshold,
+         "at_confident": dataclasses.asdict(p.confident), "fitted": dataclasses.asdict(p.confident)}
+        for p in tiny_release.photo_sets]
+    (tmp_path / "benchmark.json").write_text(json.dumps(report))
+    card = apply_benchmark(models, tmp_path / "benchmark.json").read_text()
+    section = card.split("<!-- realworld:start -->")[1].split("<!-- realworld:end -->")[0]
+    level = tiny_release.photo_sets[0].confident
+    assert "## Real-world photos (`../shared/realworld-val`: 34 photos of 2 species, benchmark harness)" in section
+    assert (f"| `flowerlite-efficientnet_lite0-int8.tflite` | int8 | 34 | 70.59% | 100.00% | 75.00% | "
+            f"{level.threshold:g} | 70.59% | 100.00% |") in section
+    assert "Measured 2025-01-01T00:00:00 with:" in section and report["command"] in section
+    assert "## Accuracy, size and latency" in card  # both sections quote the harness
+    sums = dict(reversed(line.split("  ")) for line in (models / "SHA256SUMS").read_text().splitlines())
+    assert sums["MODEL_CARD.md"] == hashlib.sha256(card.encode()).hexdigest()

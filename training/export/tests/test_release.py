@@ -11,7 +11,7 @@ import pytest
 
 from training.export.errors import QuantizationLossError, RunError, VerificationError
 from training.export.exporter import ExportedModel, ModelInfo
-from training.export.release import ExportOptions, check_int8_loss, export_run
+from training.export.release import ExportOptions, check_int8_loss, export_run, report_json
 from training.export.run import load_run, select_best_run
 from training.export.tests.conftest import MEAN, STD, TINY_LABELS, write_run
 from training.export.verify import verify_model
@@ -88,6 +88,46 @@ def test_best_run_is_chosen_on_val_never_on_test(tmp_path, tiny_run):
     assert [c.run_dir for c in candidates] == [low_val, high_val]
 
 
+def _trained_on_val(run_dir):
+    config = (run_dir / "config.toml").read_text().replace('train_on = "train"', 'train_on = "train+val"')
+    assert "train+val" in config
+    (run_dir / "config.toml").write_text(config)
+    (run_dir / "metrics.json").write_text(json.dumps({"phase2_val": None, "phase2_test": 0.5}))
+    return run_dir
+
+
+def test_a_run_trained_on_train_plus_val_is_released_beside_its_official_twins(tmp_path, tiny_run):
+    official = shutil.copytree(tiny_run, tmp_path / "official")
+    shipped = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "shipped"))
+
+    best, candidates = select_best_run([official, shipped])
+
+    assert best.run_dir == shipped and best.val_accuracy is None and best.trained_on_val
+    assert [c.run_dir for c in candidates] == [official, shipped]
+
+
+def test_two_runs_trained_on_train_plus_val_cannot_be_chosen_between(tmp_path, tiny_run):
+    first = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "first"))
+    second = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "second"))
+
+    with pytest.raises(RunError, match=r"More than one run trained on train\+val .*first.*second"):
+        select_best_run([first, second])
+
+
+def test_the_card_of_a_train_plus_val_release_says_so(tmp_path, tiny_run, tiny_split):
+    from training.data.oxford102 import Split
+    from training.export.release import ExportOptions, export_run
+
+    run = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "shipped"))
+    merged = Split(tiny_split.train + tiny_split.val, (), tiny_split.test, tiny_split.class_names, tiny_split.root)
+
+    report = export_run(run, merged, tmp_path / "out", ExportOptions(variants=("float32",), check_data=False))
+
+    card = report.card_path.read_text()
+    assert "**trained on train+val**" in card and "sample of train images" in card
+    assert report.temperature is None and report.checks[0].images == len(merged.train)
+
+
 def test_no_finished_run_is_an_error_naming_the_missing_file(tmp_path):
     (tmp_path / "run").mkdir()
     with pytest.raises(RunError, match=r"run has no config.toml: the run is unfinished"):
@@ -110,8 +150,8 @@ def test_int8_loss_above_the_limit_stops_the_release(tmp_path):
     check_int8_loss(0.4, 0.5, tmp_path / ".models.staging", tmp_path / "models")  # within: no error
 
 
-def _info(labels=TINY_LABELS) -> ModelInfo:
-    return ModelInfo("flowerlite efficientnet_lite0", "0.0.1", "", labels, MEAN, STD)
+def _info(labels=TINY_LABELS, confident_score=None) -> ModelInfo:
+    return ModelInfo("flowerlite efficientnet_lite0", "0.0.1", "", labels, MEAN, STD, confident_score=confident_score)
 
 
 def test_verification_fails_loudly_when_a_file_disagrees_with_keras(tiny_release, tiny_split):
@@ -120,14 +160,16 @@ def test_verification_fails_loudly_when_a_file_disagrees_with_keras(tiny_release
     wrong = np.roll(np.eye(3, dtype=np.float32)[[s.label for s in tiny_split.val]], 1, axis=1)  # every answer shifted
     with pytest.raises(VerificationError, match=r"int8.tflite \(int8\) disagrees with its Keras model on 12 val images: "
                                                 r"top-1 agreement 0.0% < 95.0%"):
-        verify_model(int8.path, "int8", wrong, paths, _info())
+        verify_model(int8.path, "int8", wrong, paths, _info(confident_score=int8.confident_score))
 
 
 def test_verification_fails_when_the_metadata_does_not_round_trip(tiny_release, tiny_split):
     f32 = next(m for m in tiny_release.models if m.variant == "float32")
     other = ("a", "b", "c")
     with pytest.raises(VerificationError, match=r"metadata does not round-trip: labels differ"):
-        verify_model(f32.path, "float32", np.zeros((0, 3)), [], _info(other))
+        verify_model(f32.path, "float32", np.zeros((0, 3)), [], _info(other, f32.confident_score))
+    with pytest.raises(VerificationError, match=r"metadata does not round-trip: confident_score reads 0.\d+, expected None"):
+        verify_model(f32.path, "float32", np.zeros((0, 3)), [], _info())
 
 
 def test_uint8_input_quantisation_other_than_the_normalisation_is_refused(tmp_path):
@@ -146,3 +188,69 @@ def test_a_file_beyond_tolerance_stops_the_export_and_is_set_aside(tmp_path, tin
     with pytest.raises(VerificationError, match=r"top-1 agreement 100.0% < 101.0%.*kept as .*float32.tflite.rejected"):
         export_run(load_run(tiny_run), tiny_split, tmp_path / "out", options)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["flowerlite-efficientnet_lite0-float32.tflite.rejected"]
+
+
+def test_every_released_file_carries_the_confident_level_of_its_own_scores_on_the_photos(tiny_release, tiny_photos):
+    from flowerlite import Classifier
+    from flowerlite.metadata import read_metadata
+
+    from training.data.photoset import load_photo_set
+    from training.export.verify import sdk_probabilities
+    from training.realworld import confident_level
+
+    photos = load_photo_set(tiny_photos, TINY_LABELS)
+    truth = [s.label for s in photos.samples]
+    assert photos.classes == (0, 2)  # 'Red Campion' and 'bluebell' among the three labels
+    assert [p.variant for p in tiny_release.photo_sets] == list(VARIANTS)
+    for model, result in zip(tiny_release.models, tiny_release.photo_sets, strict=True):
+        assert result.path == model.path and model.path.parent == tiny_release.out_dir
+        level = confident_level(sdk_probabilities(model.path, [s.path for s in photos.samples]), truth)
+        # Strictly inside the curve: the toss-up photos (about 0.5, half of them wrong) fall below it.
+        assert level is not None and 0.5 < level.threshold < 0.9 and level.coverage == pytest.approx(24 / 34)
+        assert level.accuracy >= 0.9 and result.confident == level
+        assert read_metadata(model.path).confident_score == model.confident_score == level.threshold
+        with Classifier(model.path) as clf:
+            assert clf.info.confident_score == level.threshold
+        assert result.scores.images == 34 and result.scores.top1 == pytest.approx(24 / 34)
+        assert result.scores.per_class == {"red campion": 1.0, "bluebell": 0.5}
+        assert _sha(model.path) == model.sha256  # the checksums are those of the rewritten files
+    report = json.loads(report_json(tiny_release))
+    assert [p["scores"]["images"] for p in report["photo_sets"]] == [34] * 4
+    assert report["photo_sets"][0]["confident"]["threshold"] == tiny_release.photo_sets[0].confident.threshold
+
+
+def test_model_card_has_a_real_world_section_next_to_the_oxford_figures(tiny_release, tiny_photos):
+    card = (tiny_release.out_dir / "MODEL_CARD.md").read_text()
+    level = tiny_release.photo_sets[0].confident
+    assert card.index("<!-- accuracy:end -->") < card.index("<!-- realworld:start -->") < card.index("## Quantisation")
+    assert f"## Real-world photos (`{tiny_photos}`: 34 photos of 2 species, through the flowerlite SDK)" in card
+    assert "34 photos of only 2 of the 3 species (red campion, bluebell)" in card
+    assert (f"| `flowerlite-efficientnet_lite0-int8.tflite` | int8 | 34 | 70.59% | 100.00% | 75.00% | "
+            f"{level.threshold:g} | 70.59% | 100.00% |") in card
+    assert "| file | red campion | bluebell |" in card
+    assert "| `flowerlite-efficientnet_lite0-float32.tflite` | 100.00% | 50.00% |" in card
+    assert "| file | score ≥ 0.3 | score ≥ 0.5 | score ≥ 0.7 | score ≥ 0.9 |" in card
+    assert "| `flowerlite-efficientnet_lite0-float16.tflite` | 100.00% / 70.59% | 100.00% / 70.59% | 70.59% / 100.00% |" in card
+    assert "never on Oxford test" in card and "`flowerlite_confident_score`" in card
+    assert "python -m training evaluate --photos PHOTOS" in card
+    assert f"confident score {level.threshold:g} in its metadata" in card  # the Files table
+    assert "- Confident score: each file measured on real-world photos carries" in card
+
+
+def test_a_photo_folder_the_model_does_not_know_stops_the_export_before_any_conversion(tmp_path, tiny_run, tiny_split,
+                                                                                       tiny_photos):
+    from training.errors import DatasetError
+
+    photos = shutil.copytree(tiny_photos, tmp_path / "photos")
+    (photos / "bluebell").rename(photos / "tulip")
+    with pytest.raises(DatasetError, match=r"folder 'tulip' is not one of the model's 3 labels"):
+        export_run(load_run(tiny_run), tiny_split, tmp_path / "out", ExportOptions(photo_set=photos))
+    assert not list((tmp_path / "out").glob("*.tflite"))
+
+
+def test_a_card_without_photos_says_the_real_world_figures_were_not_measured():
+    from training.export.model_card import ModelCard, render_model_card
+
+    card = ModelCard("t", "1", "b", 32, (0,), (1,), ("a", "b"), "", {}, {}, [], "", "run", (1, 1, 1))
+    text = render_model_card(card)
+    assert "## Real-world photos\n\nNot measured by this export" in text and "Confident score:" not in text
