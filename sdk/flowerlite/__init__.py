@@ -38,6 +38,7 @@ __all__ = [
     "Category",
     "Classifier",
     "ClassifierOptions",
+    "ImageResult",
     "ModelInfo",
     "FlowerliteError",
     "ImageError",
@@ -53,7 +54,8 @@ __all__ = [
     "RuntimeUnavailableError",
 ]
 
-_LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ModelInfo": "containers",
+_LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ImageResult": "containers",
+         "ModelInfo": "containers",
          "Classifier": "classifier"}
 
 

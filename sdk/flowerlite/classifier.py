@@ -15,12 +15,12 @@ import dataclasses
 import math
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from . import _default_model, _probe, _runtime, _tflite_model, metadata, preprocessing
-from .containers import Category, ClassifierOptions, ModelInfo
+from . import _default_model, _probe, _runtime, _stream, _tflite_model, metadata, preprocessing
+from .containers import Category, ClassifierOptions, ImageResult, ModelInfo
 from .errors import (
     InvalidModelError,
     LabelError,
@@ -29,7 +29,7 @@ from .errors import (
     UnsupportedModelError,
 )
 
-__all__ = ["Category", "ClassifierOptions", "ModelInfo", "Classifier"]
+__all__ = ["Category", "ClassifierOptions", "ImageResult", "ModelInfo", "Classifier"]
 
 _INPUT_DTYPES = ("float32", "uint8", "int8")
 _UNSET = object()
@@ -376,12 +376,38 @@ class Classifier:
         score_threshold: float | None = None,
         max_results: int | None | object = _UNSET,
     ) -> list[list[Category]]:
-        """Classifies several images (run as batches when the model allows it); see :meth:`classify`."""
+        """Classifies several images: the same results as :meth:`classify` on each, in order.
+
+        Decoding overlaps inference (a few threads decode the next images while the
+        model runs) and images run in batches of at most ``max_batch_size``, so memory
+        stays flat however many images are given; ``images`` may be any iterable.
+
+        Raises:
+            ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the first image that cannot be used.
+        """
+        return [result.categories for result in self.classify_iter(
+            images, top_k=top_k, score_threshold=score_threshold, max_results=max_results)]
+
+    def classify_iter(
+        self,
+        images: Iterable[preprocessing.ImageSource],
+        *,
+        top_k: int | None | object = _UNSET,
+        score_threshold: float | None = None,
+        max_results: int | None | object = _UNSET,
+        errors: str = "raise",
+    ) -> Iterator[ImageResult]:
+        """Classifies images as :meth:`classify_batch` does, yielding an :class:`ImageResult` per image in order.
+
+        ``images`` is read lazily (a generator of paths works). With
+        ``errors="return"``, an image that cannot be used yields a result whose
+        ``error`` is its ``FlowerliteError`` and the others go on; with ``"raise"``
+        (default) that error is raised when its turn comes.
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return'; received errors={errors!r}")
         top_k, threshold = self._limits(top_k, max_results, score_threshold)
-        tensors = [self.preprocess(image) for image in images]
-        if not tensors:
-            return []
-        return [self._categories(row, top_k, threshold) for row in self.scores(np.concatenate(tensors))]
+        return _stream.classify_stream(self, images, top_k, threshold, raise_errors=errors == "raise")
 
     def _limits(self, top_k, max_results, score_threshold):
         if top_k is _UNSET:
