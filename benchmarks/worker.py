@@ -74,10 +74,23 @@ def _batch(engine, paths: list[str]) -> dict:
     return {"elapsed_ns": elapsed, "topk": topk}
 
 
+def _invoke_each(engine, paths: list[str]) -> dict:
+    # The runtime alone on each image: preparing its input is not timed, only the invoke call.
+    total = 0
+    for path in paths:
+        prepared = engine.prepare(path)
+        start = _now()
+        engine.invoke(prepared)
+        total += _now() - start
+    return {"invoke_ns": total}
+
+
 def _classify_many(engine, paths: list[str], batch_size: int) -> dict:
     topk = []
     start = _now()
-    if batch_size <= 1:
+    if batch_size == 0 and hasattr(engine, "classify_all"):
+        topk = engine.classify_all(paths)
+    elif batch_size <= 1:
         topk = [engine.classify(p) for p in paths]
     else:
         for i in range(0, len(paths), batch_size):
@@ -120,6 +133,8 @@ def serve(spec: dict, requests, reply) -> None:
             result = _batch(engine, chosen)
         elif op == "classify_many":
             result = _classify_many(engine, chosen, request.get("batch_size", 1))
+        elif op == "invoke_each":
+            result = _invoke_each(engine, chosen)
         else:
             raise ValueError(f"Unknown request. Received: op={op!r}")
         reply({"ok": True, **result})
