@@ -378,9 +378,10 @@ class Classifier:
     ) -> list[list[Category]]:
         """Classifies several images: the same results as :meth:`classify` on each, in order.
 
-        Decoding overlaps inference (a few threads decode the next images while the
-        model runs) and images run in batches of at most ``max_batch_size``, so memory
-        stays flat however many images are given; ``images`` may be any iterable.
+        Decoding overlaps inference: a few threads decode the next images while the
+        model runs each one alone, as :meth:`classify` does (so the scores are
+        bit-identical to it). Memory stays flat however many images are given, and
+        ``images`` may be any iterable. :meth:`scores` runs prepared batches.
 
         Raises:
             ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the first image that cannot be used.

@@ -23,7 +23,7 @@ def png_bytes(array: np.ndarray) -> bytes:
 @pytest.mark.parametrize("model", CLASSIFIERS)
 def test_batches_are_bit_identical_to_one_by_one_classify(model):
     images = random_images(40, seed=11) + [quadrant_array(q) for q in range(4)]
-    with Classifier(fixture_path(model), top_k=None, max_batch_size=8) as clf:
+    with Classifier(fixture_path(model), top_k=None) as clf:
         singles = [clf.classify(image) for image in images]
         assert clf.classify_batch(images) == singles  # Category scores compared as floats: bit for bit
         assert clf.classify_batch(iter(images)) == singles  # any iterable, read lazily
@@ -32,7 +32,7 @@ def test_batches_are_bit_identical_to_one_by_one_classify(model):
 def test_classify_iter_returns_bad_images_as_results_in_order(tmp_path):
     good = [png_bytes(quadrant_array(q)) for q in range(4)]
     sources = [good[0], b"not an image", good[1], str(tmp_path / "missing.png"), good[2], good[3]]
-    with Classifier(fixture_path("quadrants_int8_metadata"), top_k=1, max_batch_size=2) as clf:
+    with Classifier(fixture_path("quadrants_int8_metadata"), top_k=1) as clf:
         results = list(clf.classify_iter(sources, errors="return"))
         assert all(isinstance(r, ImageResult) for r in results)
         assert [r.source for r in results] == sources
@@ -91,13 +91,25 @@ def test_closing_the_stream_early_stops_the_decoding():
 
 
 def test_classify_batch_does_not_hold_every_tensor_at_once(monkeypatch):
-    # 2000 images through a classifier whose batches hold 16 at most: the largest array
-    # handed to scores() is one batch, never the whole input (the old code concatenated all).
-    images = (quadrant_array(i % 4) for i in range(2000))
+    # 2000 images: each reaches scores() alone, never all of them at once (the old code concatenated
+    # every tensor first), and the generator is read as the images are classified, not all up front.
+    taken = []
+
+    def images():
+        for i in range(2000):
+            taken.append(i)
+            yield quadrant_array(i % 4)
+
     with Classifier(fixture_path("quadrants_int8_metadata"), top_k=1, max_batch_size=16) as clf:
-        sizes = []
+        sizes, ahead = [], []
         scores = clf.scores
-        monkeypatch.setattr(clf, "scores", lambda batch: sizes.append(len(batch)) or scores(batch))
-        results = clf.classify_batch(images)
+
+        def counting_scores(batch):
+            sizes.append(len(batch))
+            ahead.append(len(taken) - len(sizes))
+            return scores(batch)
+
+        monkeypatch.setattr(clf, "scores", counting_scores)
+        results = clf.classify_batch(images())
     assert len(results) == 2000 and [r[0].index for r in results[:8]] == [0, 1, 2, 3] * 2
-    assert max(sizes) == 16 and sum(sizes) == 2000
+    assert sizes == [1] * 2000 and max(ahead) <= 8
