@@ -3,7 +3,7 @@
     python -m benchmarks.batch_memory                       # 100, 500 and 2000 generated 640x480 JPEGs
     python -m benchmarks.batch_memory --counts 500,2000 --model models/flowerlite-efficientnet_lite0-int8.tflite
 
-Each measurement runs in a fresh process, so its peak resident set size (getrusage) is its own.
+Each measurement runs in a fresh process, so its peak resident set size (VmHWM) is its own.
 The images are generated into a temporary folder (never the dataset's photos) and removed after.
 Flat memory means the peak does not grow with the number of images.
 """
@@ -25,12 +25,13 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO / "models" / "flowerlite-efficientnet_lite0-int8.tflite"
 
 _CHILD = """
-import json, resource, sys
+import json, sys
 import flowerlite
+from benchmarks.worker import peak_rss_bytes
 paths = json.loads(sys.argv[2])
 with flowerlite.Classifier(sys.argv[1], num_threads=2) as clf:
     results = clf.classify_batch(paths)
-print(json.dumps({"images": len(results), "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+print(json.dumps({"images": len(results), "peak_rss_bytes": peak_rss_bytes()}))
 """
 
 
@@ -52,7 +53,7 @@ def make_images(folder: Path, count: int, size: tuple[int, int], seed: int = 0) 
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "sdk"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "sdk"), str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
 
@@ -64,10 +65,11 @@ def batch_peak(model: str, paths: list[str]) -> int:
 
 
 _CLI_CHILD = """
-import json, resource, sys
+import json, sys
 from flowerlite.cli import main
+from benchmarks.worker import peak_rss_bytes
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}),
+print(json.dumps({"code": code, "peak_rss_bytes": peak_rss_bytes()}),
       file=sys.stderr)
 """
 

@@ -22,7 +22,19 @@ _now = time.perf_counter_ns
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of this process so far (getrusage: kB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process so far.
+
+    Linux: VmHWM of /proc/self/status. Not getrusage's ru_maxrss, which Linux carries over an
+    exec from the parent: a job started by a harness that held 300 MB reported 300 MB whatever
+    it used itself. Elsewhere getrusage (kB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
