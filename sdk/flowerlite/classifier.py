@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from . import _default_model, _probe, _runtime, _stream, _tflite_model, metadata, preprocessing
+from . import _default_model, _large_jpeg, _probe, _runtime, _stream, _tflite_model, metadata, preprocessing
 from .containers import Category, ClassifierOptions, ImageResult, ModelInfo
 from .errors import (
     InvalidModelError,
@@ -314,8 +314,16 @@ class Classifier:
     # ------------------------------------------------------------------ inference
 
     def preprocess(self, image: preprocessing.ImageSource) -> np.ndarray:
-        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype."""
+        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype.
+
+        :func:`flowerlite.preprocessing.preprocess`, except that a JPEG big enough (a phone
+        photo) is decoded at a reduced scale first (:mod:`flowerlite._large_jpeg`).
+        """
         info = self._info
+        short_target = round(max(info.input_size) / preprocessing.CROP_FRACTION)
+        reduced = _large_jpeg.open_reduced(image, short_target, self._options.max_pixels)
+        if reduced is not None:
+            image = reduced
         tensor = preprocessing.preprocess(
             image, info.input_size, mean=info.mean, std=info.std, dtype=info.input_dtype,
             scale=info.input_scale, zero_point=info.input_zero_point, channels=info.input_shape[3],
