@@ -5,7 +5,7 @@ of the inverse DCT and colour conversion and never building the full-size image.
 takes a fraction of the time and memory. The pixels differ a little from a full decode followed by
 the antialiased resize, so :class:`flowerlite.Classifier` does it only for JPEGs big enough that
 the reduced image still has at least :data:`MARGIN` times the pixels the resize keeps on the
-shorter side; everything smaller (every Oxford 102 photo, so every training image) is decoded in
+shorter side, in files of at least :data:`MIN_BYTES`; everything smaller (every Oxford 102 photo, so every training image) is decoded in
 full, as :mod:`flowerlite.preprocessing` does. ``benchmarks/large_photos.py`` measures how often
 the top-1 answer changes (the condition for using it: at most 1% of 500 up-scaled test photos).
 """
@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from typing import Any
 
 from PIL import Image
 
-__all__ = ["MARGIN", "SCALES", "reduced_scale", "open_reduced"]
+__all__ = ["MARGIN", "MIN_BYTES", "SCALES", "reduced_scale", "open_reduced"]
+
+MIN_BYTES = 256 * 1024
+"""Smaller files are decoded in full without a look at their size (a 12 MP photo is megabytes)."""
 
 MARGIN = 2
 """The reduced image keeps at least MARGIN x the resize target on its shorter side."""
@@ -41,7 +45,17 @@ def open_reduced(source: Any, short_target: int, max_pixels: int | None) -> Imag
     """
     if isinstance(source, (str, os.PathLike)):
         stream: Any = os.fspath(source)
+        try:
+            status = os.stat(stream)
+        except (OSError, ValueError):
+            return None
+        # Only regular files (never open a FIFO or a device here), and only big ones: opening
+        # every small photo twice would cost more than the big ones save.
+        if not stat.S_ISREG(status.st_mode) or status.st_size < MIN_BYTES:
+            return None
     elif isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) < MIN_BYTES:
+            return None
         stream = io.BytesIO(source)
     else:
         return None  # file objects (not rewindable in general), PIL images and arrays: as given

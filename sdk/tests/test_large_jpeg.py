@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -10,12 +11,14 @@ from PIL import Image
 
 from conftest import fixture_path
 from flowerlite import Classifier, ImageDecodeError, ImageTooLargeError, preprocessing
-from flowerlite._large_jpeg import MARGIN, open_reduced, reduced_scale
+from flowerlite._large_jpeg import MARGIN, MIN_BYTES, open_reduced, reduced_scale
 
 
 def photo(width: int, height: int, fmt: str = "JPEG", orientation: int | None = None) -> bytes:
     y, x = np.mgrid[0:height, 0:width]
-    pixels = np.stack([x * 255 // width, y * 255 // height, (x // 37 + y // 23) % 2 * 200], axis=-1).astype(np.uint8)
+    noise = np.random.default_rng(0).integers(0, 40, (height, width), dtype=np.int64)  # photo-sized files
+    pixels = np.stack([x * 215 // width + noise, y * 215 // height + noise, (x // 37 + y // 23) % 2 * 200 + noise],
+                      axis=-1).astype(np.uint8)
     image = Image.fromarray(pixels)
     buffer = io.BytesIO()
     exif = None
@@ -60,10 +63,17 @@ def test_a_big_jpeg_is_decoded_at_a_reduced_scale_by_the_classifier_only(clf):
     assert clf.classify(data) == clf.classify_batch([data])[0]
 
 
-def test_small_jpegs_and_other_formats_are_decoded_in_full(clf):
+def test_small_jpegs_and_other_formats_are_decoded_in_full(clf, tmp_path):
+    assert len(photo(1200, 900)) >= MIN_BYTES
     for data in (photo(120, 90), photo(1200, 900, "PNG"), photo(1200, 900, "WEBP")):
         assert open_reduced(data, 37, None) is None
         assert np.array_equal(clf.preprocess(data), shared_rule(clf, data))
+    flat = io.BytesIO()
+    Image.new("RGB", (1200, 900), (200, 30, 90)).save(flat, format="JPEG")  # big, but a small file
+    assert len(flat.getvalue()) < MIN_BYTES and open_reduced(flat.getvalue(), 37, None) is None
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    assert open_reduced(str(fifo), 37, None) is None  # not opened (it would wait for a writer)
 
 
 def test_the_exif_orientation_still_applies(clf):
