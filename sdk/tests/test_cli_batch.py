@@ -150,12 +150,13 @@ def cli(*args: str, **kwargs) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def many_images(tmp_path_factory) -> list[str]:
     folder = tmp_path_factory.mktemp("many")
-    return [save(folder / f"{i:04d}.png", i % 4) for i in range(600)]
+    # Enough output (about 150 KB of text) to overfill a 64 KB pipe buffer: the writer must meet the closed pipe.
+    return [save(folder / f"{i:04d}.png", i % 4) for i in range(2000)]
 
 
 def test_a_reader_that_stops_early_ends_the_run_quietly(many_images):
     # `flowerlite classify <many images> | head -1`: no BrokenPipeError traceback, the status of SIGPIPE.
-    process = cli(*many_images, "--model", MODEL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = cli(*many_images, "--model", MODEL, "--top-k", "4", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = process.stdout.readline()
     process.stdout.close()
     _, err = process.communicate(timeout=120)
