@@ -86,14 +86,24 @@ def _full_tensor(clf, path: str, scale: int = 1) -> np.ndarray:
                                     scale=info.input_scale, zero_point=info.input_zero_point)[None]
 
 
-def _median_ms(function, paths: list[str], repeats: int = 3) -> float:
-    times = []
+def _interleaved_ms(cases: dict, repeats: int, seed: int) -> dict[str, float]:
+    """Median ms per case; photo by photo, every case in turn (a new seeded order each time), so a
+    change in the machine's load lands on every case alike."""
+    import random
+
+    rng = random.Random(seed)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    count = len(next(iter(cases.values()))[1])
     for _ in range(repeats):
-        for path in paths:
-            start = time.perf_counter()
-            function(path)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+        for i in range(count):
+            names = list(cases)
+            rng.shuffle(names)
+            for name in names:
+                function, paths = cases[name]
+                start = time.perf_counter()
+                function(paths[i])
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1e3 for name, values in times.items()}
 
 
 def _peak(mode: str, model: str, threads: int, paths: list[str]) -> float:
@@ -163,14 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         small = originals[: args.timing_images]
         for path in timed[:3] + small[:3]:  # warm-up
             clf.classify(path)
-        small_ms = _median_ms(clf.classify, small)
-        print(f"end-to-end median over {len(timed)} photos x 3, {args.threads} threads: 256 px original {small_ms:.1f} ms", flush=True)
-        for scale in (1, *scales):
-            ms = _median_ms(lambda p: clf.scores(_full_tensor(clf, p, scale)), timed)
-            name = "full decoding" if scale == 1 else f"1/{scale} scale"
-            print(f"  12 MP, {name}: {ms:.1f} ms ({ms / small_ms:.1f}x)", flush=True)
-        reduced_ms = _median_ms(clf.classify, timed)
-        print(f"  12 MP as the classifier decodes it: {reduced_ms:.1f} ms ({reduced_ms / small_ms:.1f}x; target <= 2x)", flush=True)
+        cases = {"256 px original": (clf.classify, small),
+                 "12 MP, full decoding": (lambda p: clf.scores(_full_tensor(clf, p)), timed),
+                 **{f"12 MP, 1/{s} scale": (lambda p, s=s: clf.scores(_full_tensor(clf, p, s)), timed) for s in scales},
+                 "12 MP as the classifier decodes it": (clf.classify, timed)}
+        times = _interleaved_ms(cases, repeats=3, seed=args.seed)
+        base = times["256 px original"]
+        print(f"end-to-end median over {len(timed)} photos x 3 (interleaved: each photo's cases one after another, "
+              f"in a new random order), {args.threads} threads:", flush=True)
+        for name, ms in times.items():
+            goal = "; target <= 2x" if name.endswith("decodes it") else ""
+            print(f"  {name}: {ms:.1f} ms ({ms / base:.1f}x{goal})", flush=True)
         peaks = {mode: _peak(mode, args.model, args.threads, paths)
                  for mode, paths in (("small", small), ("full", timed), ("reduced", timed))}
         print(f"peak RSS of a process classifying {len(timed)} photos: 256 px {peaks['small']:.0f} MB; "
