@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.files import atomic_path
 from benchmarks.report import BenchmarkReport, JobResult
 
 __all__ = ["plot_accuracy_vs_size", "plot_latency", "write_charts", "series_name"]
@@ -25,6 +26,11 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(fig, path) -> None:
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, format=Path(path).suffix.lstrip(".") or "png")
 
 
 def series_name(job: JobResult) -> str:
@@ -67,7 +73,7 @@ def plot_accuracy_vs_size(report: BenchmarkReport, path: str | Path) -> Path | N
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), loc="lower right", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
     return Path(path)
 
@@ -143,7 +149,7 @@ def plot_latency(report: BenchmarkReport, path: str | Path) -> Path | None:
                  fontsize=11, y=1 - 0.12 / fig.get_figheight())
     rows_of_legend = (len(labels) + 2) // 3
     fig.tight_layout(rect=(0, 0, 1, 1 - (0.6 + 0.2 * rows_of_legend) / fig.get_figheight()))
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
     return Path(path)
 

@@ -72,9 +72,11 @@ def compare_reports(a: BenchmarkReport, b: BenchmarkReport, name_a: str = "A", n
         rows.append([variant,
                      _f(x and 100 * x.top1), _f(y and 100 * y.top1), _delta_points(x and x.top1, y and y.top1),
                      _f(x and 100 * x.top5), _f(y and 100 * y.top5), _delta_points(x and x.top5, y and y.top5),
-                     _f(x and x.images_per_s, 0), _f(y and y.images_per_s, 0), _ratio(x and x.images_per_s, y and y.images_per_s)])
-    out += ["", "Accuracy (%, Δ in points; accuracy-pass speed in images/s, B/A)"]
-    out += _grid(["variant", "top1 A", "top1 B", "Δ", "top5 A", "top5 B", "Δ", "img/s A", "img/s B", "B/A"], rows)
+                     _f(x and x.images_per_s, 0), _f(y and y.images_per_s, 0), _ratio(x and x.images_per_s, y and y.images_per_s),
+                     _f(x and x.invoke_ratio), _f(y and y.invoke_ratio)])
+    out += ["", "Accuracy (%, Δ in points; accuracy-pass speed in images/s, B/A; pass time / invoke-only time on the same images)"]
+    out += _grid(["variant", "top1 A", "top1 B", "Δ", "top5 A", "top5 B", "Δ", "img/s A", "img/s B", "B/A",
+                  "pass/invoke A", "pass/invoke B"], rows)
 
     out += _realworld_rows(a, b)
 

@@ -168,6 +168,10 @@ class SdkEngine:
         """Top-k labels of several image files in one call."""
         return [[c.index for c in result] for result in self._classifier.classify_batch(paths)]
 
+    def classify_all(self, paths: Sequence[str]) -> list[list[int]]:
+        """Top-k labels of many image files: `classify_batch` decodes ahead on its own threads and runs bounded batches."""
+        return self.classify_batch(paths)
+
     def close(self) -> None:
         """Release the classifier."""
         self._classifier.close()

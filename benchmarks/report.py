@@ -12,6 +12,7 @@ from pathlib import Path
 
 from benchmarks import SCHEMA_VERSION  # bumped when a field changes meaning or goes; new fields keep it
 from benchmarks.errors import BenchmarkError
+from benchmarks.files import write_atomic
 from benchmarks.machine import MachineInfo, PythonInfo
 from benchmarks.realworld import RealWorldResult
 from benchmarks.stats import ClassAccuracy, LatencyStats
@@ -129,6 +130,12 @@ class AccuracyResult:
     reference: str  # the float32 variant the agreement is measured against ("" when there is none)
     agreement_with_reference: float | None
     per_class: tuple[ClassAccuracy, ...] = ()
+    invoke_seconds: float | None = None  # the same job's invoke alone on the same images (prepared inputs), same run
+
+    @property
+    def invoke_ratio(self) -> float | None:
+        """Pass time / invoke-only time: what decoding, preprocessing and the SDK add to the runtime."""
+        return self.seconds / self.invoke_seconds if self.invoke_seconds else None
 
     @property
     def mean_class_top1(self) -> float | None:
@@ -161,7 +168,7 @@ class Target:
     name: str
     value: float | None
     threshold: float
-    comparison: str  # ">=" or "<"
+    comparison: str  # ">=", "<" or "<="
     passed: bool | None
     detail: str = ""
 
@@ -187,6 +194,7 @@ class BenchmarkReport:
     load_average_end: tuple[float, float, float] | None = None
     wall_seconds: float | None = None
     realworld: tuple[RealWorldResult, ...] = ()  # `--photos`: each variant on each real-world photo set
+    incomplete: str = ""  # why the run stopped early ("" when it ran to the end): what it holds was measured
 
     def model(self, variant: str) -> ModelEntry | None:
         """The model entry of a variant."""
@@ -205,11 +213,10 @@ def _clean(value):
 
 
 def write_json(report: BenchmarkReport, path: str | Path) -> Path:
-    """Write the report as indented JSON and return the path."""
+    """Write the report as indented JSON (atomically: through a temporary file) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(dataclasses.asdict(report)), indent=1) + "\n")
-    return path
+    return write_atomic(path, json.dumps(_clean(dataclasses.asdict(report)), indent=1) + "\n")
 
 
 def _build(hint, value):
@@ -341,6 +348,8 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
     out = [
         "# flowerlite benchmark",
         "",
+        *([f"**Incomplete run** ({report.incomplete}): what follows is what was measured before it stopped.", ""]
+          if report.incomplete else []),
         f"{report.created} on **{m.cpu_model}** ({m.architecture}, {m.usable_cores} usable of {m.logical_cores} cores, "
         f"{_num(m.memory_bytes and m.memory_bytes / 1e9, 1)} GB), {m.os}. "
         f"Images: {d.source} `{d.subset}`, {d.n_images} of {d.total_in_subset} ({d.selection}), {d.n_classes} classes; "
@@ -356,10 +365,15 @@ def render_markdown(report: BenchmarkReport, worst_classes: int = 5) -> str:
         model = report.model(a.variant)
         rows.append([a.variant, _mb(model.size_bytes if model else None), _pct(a.top1), _pct(a.top5), _pct(a.mean_class_top1),
                      f"{_pct(a.agreement_with_reference)}" + (f" ({a.reference})" if a.reference and a.reference != a.variant else ""),
-                     _num(a.seconds, 1), _num(a.images_per_s, 0), a.job_id])
-    out += _table(["variant", "size MB", "top-1", "top-5", "mean per-class top-1", "top-1 agreement with float32", "pass s", "images/s", "job"],
-                  rows, "lrrrrrrrl")
-    out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named (batch size {how.accuracy_batch_size}).",
+                     _num(a.seconds, 1), _num(a.images_per_s, 0), _num(a.invoke_seconds, 1),
+                     _num(a.invoke_ratio, 2) + ("×" if a.invoke_ratio else ""), a.job_id])
+    out += _table(["variant", "size MB", "top-1", "top-5", "mean per-class top-1", "top-1 agreement with float32", "pass s", "images/s",
+                   "invoke-only s", "pass / invoke-only", "job"], rows, "lrrrrrrrrrl")
+    how_run = ("the SDK's `classify_batch` over each chunk (decoding overlapped with inference)" if how.accuracy_batch_size == 0
+               else f"batch size {how.accuracy_batch_size}")
+    out += ["", f"Pass = decode + preprocess + invoke + top-5 of all {d.n_images} images by the job named ({how_run}). "
+                "Invoke-only = the same job's invoke alone (the \"invoke ms\" call) on each of the same images, prepared "
+                "untimed, in the same chunks, side by side with the pass.",
             "Mean per-class top-1 weighs every class alike; top-1 weighs every image alike, so classes with many "
             "images (on Oxford 102's test split, 20 to 238 per class) count more."]
     out += _realworld_markdown(report)

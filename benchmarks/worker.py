@@ -22,7 +22,19 @@ _now = time.perf_counter_ns
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of this process so far (getrusage: kB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process so far.
+
+    Linux: VmHWM of /proc/self/status. Not getrusage's ru_maxrss, which Linux carries over an
+    exec from the parent: a job started by a harness that held 300 MB reported 300 MB whatever
+    it used itself. Elsewhere getrusage (kB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
@@ -74,10 +86,23 @@ def _batch(engine, paths: list[str]) -> dict:
     return {"elapsed_ns": elapsed, "topk": topk}
 
 
+def _invoke_each(engine, paths: list[str]) -> dict:
+    # The runtime alone on each image: preparing its input is not timed, only the invoke call.
+    total = 0
+    for path in paths:
+        prepared = engine.prepare(path)
+        start = _now()
+        engine.invoke(prepared)
+        total += _now() - start
+    return {"invoke_ns": total}
+
+
 def _classify_many(engine, paths: list[str], batch_size: int) -> dict:
     topk = []
     start = _now()
-    if batch_size <= 1:
+    if batch_size == 0 and hasattr(engine, "classify_all"):
+        topk = engine.classify_all(paths)
+    elif batch_size <= 1:
         topk = [engine.classify(p) for p in paths]
     else:
         for i in range(0, len(paths), batch_size):
@@ -120,6 +145,8 @@ def serve(spec: dict, requests, reply) -> None:
             result = _batch(engine, chosen)
         elif op == "classify_many":
             result = _classify_many(engine, chosen, request.get("batch_size", 1))
+        elif op == "invoke_each":
+            result = _invoke_each(engine, chosen)
         else:
             raise ValueError(f"Unknown request. Received: op={op!r}")
         reply({"ok": True, **result})

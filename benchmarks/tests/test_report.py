@@ -103,12 +103,13 @@ def test_charts_are_png_files_with_content(report, tmp_path):
 def test_compare_prints_accuracy_deltas_speed_ratios_and_unmatched_jobs():
     a = make_report()
     b = make_report(e2e_scale=0.5, top1_int8=0.91, digest="e" * 64)
-    b = dataclasses.replace(b, jobs=b.jobs[:-1] + (dataclasses.replace(b.jobs[0], job_id="lite0-float32.sdk.ai-edge-litert.t4@venv"),))
+    b = dataclasses.replace(b, jobs=b.jobs[:-1] + (dataclasses.replace(b.jobs[0], job_id="lite0-float32.sdk.ai-edge-litert.t4@venv"),),
+                            accuracy=(b.accuracy[0], dataclasses.replace(b.accuracy[1], invoke_seconds=0.2)))
     text = compare_reports(a, b, "a.json", "b.json")
     assert "A = a.json: 2026-01-01T00:00:00+00:00, Test CPU (x86_64, 2 cores)" in text
     assert "different images" in text
     int8 = next(line for line in text.splitlines() if line.startswith("lite0-int8 "))
-    assert int8.split() == ["lite0-int8", "90.00", "91.00", "+1.00", "98.00", "98.00", "+0.00", "120", "120", "1.00×"]
+    assert int8.split() == ["lite0-int8", "90.00", "91.00", "+1.00", "98.00", "98.00", "+0.00", "120", "120", "1.00×", "–", "1.25"]
     sdk = next(line for line in text.splitlines() if line.startswith("lite0-int8.sdk.ai-edge-litert.t2"))
     assert sdk.split()[1:4] == ["8.00", "4.00", "0.50×"]
     assert "Only in A: lite0-int8.mediapipe" in text

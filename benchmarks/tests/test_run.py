@@ -42,10 +42,16 @@ def test_run_measures_every_job_and_writes_json_markdown_and_charts(quadrant_set
     assert accuracy["quadrants-int8"].reference == "quadrants-float32"
     assert accuracy["quadrants-int8"].agreement_with_reference == 1.0
     assert {c.name: (c.correct, c.total) for c in accuracy["quadrants-int8"].per_class}["top right"] == (3, 3)
+    for a in accuracy.values():  # the invoke alone on the same images, side by side with the pass
+        assert 0 < a.invoke_seconds < a.seconds and a.invoke_ratio == a.seconds / a.invoke_seconds
+    [ratio_target] = [t for t in report.targets if "invoke-only time" in t.name]
+    assert ratio_target.value == accuracy["quadrants-int8"].invoke_ratio and ratio_target.comparison == "<="
+    assert report.methodology.accuracy_batch_size == 0 and report.incomplete == ""
     assert {r.name for r in report.ratios} == {"SDK / bare interpreter"} and len(report.ratios) == 2
     assert report.command.startswith("python -m benchmarks run --models ") and report.command.endswith("--no-progress")
     markdown = (out / "benchmark.md").read_text()
     assert "| quadrants-int8 | sdk | ai-edge-litert" in markdown
+    assert "| invoke-only s | pass / invoke-only |" in markdown and "the SDK's `classify_batch` over each chunk" in markdown
     if pytest.importorskip("matplotlib"):
         assert (out / "latency.png").stat().st_size > 10_000 and (out / "accuracy_vs_size.png").stat().st_size > 10_000
     assert "Wrote" in capsys.readouterr().out
@@ -91,7 +97,7 @@ def test_a_job_that_fails_is_recorded_and_the_others_still_run(quadrant_set, tmp
     gray = REPO / "sdk" / "tests" / "fixtures" / "quadrants_gray_float32_metadata.tflite"
     batch1 = REPO / "sdk" / "tests" / "fixtures" / "quadrants_int8_batch1_metadata.tflite"
     assert main(["run", "--models", str(models), str(gray), str(batch1), "--dataset", "folder", "--data-dir", str(images),
-                 "--engines", "sdk,bare", "--no-charts", "--output", str(out), *FAST]) == 0
+                 "--engines", "sdk,bare", "--no-charts", "--output", str(out), *FAST]) == 1  # written, and the failure said
     report = read_json(out / "benchmark.json")
     jobs = {j.job_id: j for j in report.jobs}
     failed = jobs["quadrants_gray_float32_metadata.bare.ai-edge-litert.t1"]
@@ -103,6 +109,77 @@ def test_a_job_that_fails_is_recorded_and_the_others_still_run(quadrant_set, tmp
         assert jobs[f"quadrants_int8_batch1_metadata.{engine}.ai-edge-litert.t1"].batched_images_per_s > 0
     assert {a.variant: a.top1 for a in report.accuracy}["quadrants_int8_batch1_metadata"] == 1.0
     assert "failed: Job quadrants_gray_float32_metadata.bare" in (out / "benchmark.md").read_text()
+
+
+@pytest.mark.parametrize("bad,message", [
+    (["--limit", "abc"], "argument --limit: expected a positive integer, received 'abc'"),
+    (["--limit", "0"], "argument --limit: expected a positive integer, received '0'"),
+    (["--timing-images", "0"], "argument --timing-images: expected a positive integer, received '0'"),
+    (["--threads", "0"], "argument --threads: expected a comma-separated list of positive integers, received '0'"),
+    (["--threads", "1,two"], "received '1,two'"),
+    (["--rounds", "-3"], "argument --rounds: expected a positive integer"),
+    (["--warmup", "-1"], "argument --warmup: expected an integer >= 0, received '-1'"),
+    (["--val-fraction", "1.5"], "argument --val-fraction: expected a fraction in [0, 1), received '1.5'"),
+])
+def test_bad_arguments_are_refused_in_one_line_before_any_work(bad, message, quadrant_set, tmp_path, capsys, monkeypatch):
+    models, images = quadrant_set
+    monkeypatch.setattr("benchmarks.runner.run_benchmark", lambda config: pytest.fail("the run started"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--models", str(models), "--dataset", "folder", "--data-dir", str(images), "--output",
+              str(tmp_path / "out"), *FAST, *bad])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err, err
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_work(quadrant_set, tmp_path, capsys, monkeypatch):
+    models, images = quadrant_set
+    monkeypatch.setattr("benchmarks.runner.run_benchmark", lambda config: pytest.fail("the run started"))
+    existing = tmp_path / "results.json"
+    existing.write_text("keep me")
+    code = main(["run", "--models", str(models), "--dataset", "folder", "--data-dir", str(images), "--output",
+                 str(existing), *FAST])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"--output {existing} is a file, not a folder" in err
+    assert existing.read_text() == "keep me"
+
+
+def test_a_run_that_fails_late_still_leaves_what_it_measured(quadrant_set, tmp_path, capsys, monkeypatch):
+    models, images = quadrant_set
+    out = tmp_path / "out"
+
+    def accuracy_jobs(records, models):
+        raise RuntimeError("the accuracy pass broke")
+
+    monkeypatch.setattr("benchmarks.runner._accuracy_jobs", accuracy_jobs)
+    code = main(["run", "--models", str(models / "flowerlite-quadrants-int8.tflite"), "--dataset", "folder",
+                 "--data-dir", str(images), "--engines", "sdk", "--no-charts", "--output", str(out), *FAST])
+    assert code == 1
+    assert "the run stopped early (RuntimeError: the accuracy pass broke)" in capsys.readouterr().err
+    report = read_json(out / "benchmark.json")
+    assert report.incomplete == "RuntimeError: the accuracy pass broke" and report.accuracy == ()
+    [job] = report.jobs
+    assert job.e2e.n == 8 and job.invoke.n == 4  # the timing rounds it finished are kept
+    assert job.status == "failed" and "not finished" in job.error
+    assert (out / "benchmark.md").read_text().startswith("# flowerlite benchmark\n\n**Incomplete run** (RuntimeError")
+
+
+def test_results_are_written_atomically(report, tmp_path, monkeypatch):
+    from benchmarks.report import write_json
+
+    target = tmp_path / "benchmark.json"
+    write_json(report, target)
+    before = target.read_bytes()
+    original = Path.write_text
+
+    def disk_full(self, data, *args, **kwargs):
+        original(self, data[:100], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_json(dataclasses.replace(report, wall_seconds=99.0), target)
+    assert target.read_bytes() == before  # the old result whole, not a torn new one
+    assert [p.name for p in tmp_path.iterdir()] == ["benchmark.json"]  # and no temporary file left
 
 
 def test_nothing_in_benchmarks_imports_tensorflow_keras_or_torch():

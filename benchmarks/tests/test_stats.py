@@ -78,3 +78,18 @@ def test_first_n_subset_and_a_limit_past_the_end():
     assert select_subset([0, 1, 2], 10, "stratified", seed=0) == [0, 1, 2]
     with pytest.raises(BenchmarkError, match="Unknown selection 'random'"):
         select_subset([0, 1], 1, "random", seed=0)
+
+
+def test_a_job_reports_its_own_peak_memory_not_its_parents():
+    # Linux carries getrusage's ru_maxrss over an exec: a worker started by a big parent reported the parent's peak.
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    ballast = bytearray(400 * 2**20)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touch every page: 400 MB resident here
+    done = subprocess.run([sys.executable, "-c", "from benchmarks.worker import peak_rss_bytes; print(peak_rss_bytes())"],
+                          cwd=REPO, capture_output=True, text=True, check=True)
+    assert int(done.stdout) < 200 * 2**20
+    del ballast

@@ -7,7 +7,7 @@ Example::
     with flowerlite.Classifier() as clf:          # the packaged int8 model
         print(clf.classify("rose.jpg")[0].label)
 
-Public modules: :mod:`flowerlite.classifier`, :mod:`flowerlite.containers` (Category,
+Public modules: :mod:`flowerlite.classifier`, :mod:`flowerlite.containers` (Category, ImageResult,
 ClassifierOptions, ModelInfo), :mod:`flowerlite.preprocessing` (the shared image rule),
 :mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.errors`, and the
 ``flowerlite`` CLI (:mod:`flowerlite.cli`).
@@ -40,6 +40,7 @@ __all__ = [
     "Category",
     "Classifier",
     "ClassifierOptions",
+    "ImageResult",
     "ModelInfo",
     "FlowerliteError",
     "ImageError",
@@ -57,7 +58,8 @@ __all__ = [
     "FlowerliteWarning",
 ]
 
-_LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ModelInfo": "containers",
+_LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ImageResult": "containers",
+         "ModelInfo": "containers",
          "Classifier": "classifier"}
 
 

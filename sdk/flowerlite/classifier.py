@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from . import _default_model, _files, _probe, _runtime, _tflite_model, metadata, preprocessing
-from .containers import Category, ClassifierOptions, ModelInfo
+from . import _default_model, _files, _large_jpeg, _probe, _runtime, _stream, _tflite_model, metadata, preprocessing
+from .containers import Category, ClassifierOptions, ImageResult, ModelInfo
 from .errors import (
     ClassifierClosedError,
     LabelError,
@@ -30,7 +30,7 @@ from .errors import (
     UnsupportedModelError,
 )
 
-__all__ = ["Category", "ClassifierOptions", "ModelInfo", "Classifier"]
+__all__ = ["Category", "ClassifierOptions", "ImageResult", "ModelInfo", "Classifier"]
 
 _INPUT_DTYPES = ("float32", "uint8", "int8")
 _UNSET = object()
@@ -373,8 +373,16 @@ class Classifier:
     # ------------------------------------------------------------------ inference
 
     def preprocess(self, image: preprocessing.ImageSource) -> np.ndarray:
-        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype."""
+        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype.
+
+        :func:`flowerlite.preprocessing.preprocess`, except that a JPEG big enough (a phone
+        photo) is decoded at a reduced scale first (:mod:`flowerlite._large_jpeg`).
+        """
         info = self._info
+        short_target = round(max(info.input_size) / preprocessing.CROP_FRACTION)
+        reduced = _large_jpeg.open_reduced(image, short_target, self._options.max_pixels)
+        if reduced is not None:
+            image = reduced
         tensor = preprocessing.preprocess(
             image, info.input_size, mean=info.mean, std=info.std, dtype=info.input_dtype,
             scale=info.input_scale, zero_point=info.input_zero_point, channels=info.input_shape[3],
@@ -437,12 +445,39 @@ class Classifier:
         score_threshold: float | None = None,
         max_results: int | None | object = _UNSET,
     ) -> list[list[Category]]:
-        """Classifies several images (run as batches when the model allows it); see :meth:`classify`."""
+        """Classifies several images: the same results as :meth:`classify` on each, in order.
+
+        Decoding overlaps inference: a few threads decode the next images while the
+        model runs each one alone, as :meth:`classify` does (so the scores are
+        bit-identical to it). Memory stays flat however many images are given, and
+        ``images`` may be any iterable. :meth:`scores` runs prepared batches.
+
+        Raises:
+            ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the first image that cannot be used.
+        """
+        return [result.categories for result in self.classify_iter(
+            images, top_k=top_k, score_threshold=score_threshold, max_results=max_results)]
+
+    def classify_iter(
+        self,
+        images: Iterable[preprocessing.ImageSource],
+        *,
+        top_k: int | None | object = _UNSET,
+        score_threshold: float | None = None,
+        max_results: int | None | object = _UNSET,
+        errors: str = "raise",
+    ) -> Iterator[ImageResult]:
+        """Classifies images as :meth:`classify_batch` does, yielding an :class:`ImageResult` per image in order.
+
+        ``images`` is read lazily (a generator of paths works). With
+        ``errors="return"``, an image that cannot be used yields a result whose
+        ``error`` is its ``FlowerliteError`` and the others go on; with ``"raise"``
+        (default) that error is raised when its turn comes.
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return'; received errors={errors!r}")
         top_k, threshold = self._limits(top_k, max_results, score_threshold)
-        tensors = [self.preprocess(image) for image in images]
-        if not tensors:
-            return []
-        return [self._categories(row, top_k, threshold) for row in self.scores(np.concatenate(tensors))]
+        return _stream.classify_stream(self, images, top_k, threshold, raise_errors=errors == "raise")
 
     def _limits(self, top_k, max_results, score_threshold):
         if top_k is _UNSET:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from . import preprocessing
+from .errors import FlowerliteError
 
-__all__ = ["Category", "ClassifierOptions", "ModelInfo"]
+__all__ = ["Category", "ImageResult", "ClassifierOptions", "ModelInfo"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +19,20 @@ class Category:
     index: int
     score: float
     label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageResult:
+    """One image's outcome in :meth:`Classifier.classify_iter`: its categories, or the error that stopped it."""
+
+    source: Any
+    categories: list[Category]
+    error: FlowerliteError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the image was classified (``error`` is None)."""
+        return self.error is None
 
 
 @dataclasses.dataclass(frozen=True)
