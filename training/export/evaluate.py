@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from flowerlite.contract import parse_release_name
 
 from training.data.oxford102 import Sample
 from training.export.errors import ExportError
@@ -67,9 +68,9 @@ def default_threads() -> int:
 
 
 def variant_of(path: str | Path) -> str:
-    """The variant in a released file name (flowerlite-<backbone>-<variant>.tflite), else the stem."""
-    stem = Path(path).stem
-    return stem.rsplit("-", 1)[-1] if "-" in stem else stem
+    """The variant in a released file name (`flowerlite.contract`), else the file's stem."""
+    name = parse_release_name(path)
+    return name.variant if name else Path(path).stem
 
 
 def evaluate_model(path: str | Path, samples: Sequence[Sample], *, subset: str = "test",
