@@ -214,7 +214,8 @@ def write_json(report: BenchmarkReport, path: str | Path) -> Path:
 
 def _build(hint, value):
     if value is None:
-        return None
+        # `_clean` writes NaN as null: a plain float field reads it back as NaN, an optional one as None.
+        return float("nan") if hint is float else None
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
