@@ -38,16 +38,12 @@ def cmd_train(args) -> int:
 
 
 def cmd_ensemble(args) -> int:
-    from training.config import load_config
+    from training.checksums import read_run_config
     from training.data import load_dataset
-    from training.errors import ConfigError
     from training.ensemble import evaluate_ensemble
 
     # The data (and a folder dataset's seeded split) as the first run was trained on.
-    config_file = Path(args.runs[0]) / "config.toml"
-    if not config_file.is_file():
-        raise ConfigError(f"{args.runs[0]!r} is not a finished run (no config.toml): train it first or fix the path")
-    config = load_config(config_file)
+    config = read_run_config(args.runs[0])
     split = load_dataset(config.data, args.data_dir, seed=config.seed)
     report = evaluate_ensemble(args.runs, split, args.subsets)
     print(report.table(), end="")

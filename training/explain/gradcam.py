@@ -8,12 +8,12 @@ a saturated softmax vanish and give noisy maps.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from training.checksums import CONFIG_FILE, read_run_config
 from training.errors import ConfigError
 from training.explain.errors import ExplainError
 
@@ -40,19 +40,16 @@ def grad_cam_layer_for_run(model_path: str | Path) -> str:
     """The Grad-CAM layer the registry declares for the backbone of the run holding `model_path`."""
     from training.backbones.registry import get_backbone
 
-    config_path = Path(model_path).parent / "config.toml"
-    if not config_path.exists():
+    run_dir = Path(model_path).parent
+    if not (run_dir / CONFIG_FILE).exists():
         raise ExplainError(
-            f"No config.toml beside {model_path}: cannot tell its backbone. Pass the layer explicitly "
+            f"No {CONFIG_FILE} beside {model_path}: cannot tell its backbone. Pass the layer explicitly "
             f"(--layer NAME), or point at a run directory's model.keras"
         )
-    backbone = tomllib.loads(config_path.read_text()).get("backbone")
-    if not backbone:
-        raise ExplainError(f"{config_path} names no backbone: is it a training run's config?")
     try:
-        return get_backbone(backbone).grad_cam_layer
+        return get_backbone(read_run_config(run_dir).backbone).grad_cam_layer
     except ConfigError as exc:
-        raise ExplainError(f"{config_path}: {exc}") from None
+        raise ExplainError(f"{run_dir / CONFIG_FILE}: {exc}") from None
 
 
 def load_classifier(model_path: str | Path):
