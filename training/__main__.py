@@ -50,6 +50,13 @@ def cmd_ensemble(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from training.plan import training_order
+
+    print("\n".join(map(str, training_order(args.configs))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description="flowerlite build chain")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--photos", help="real-world photo set (a folder per class, named as the classes), scored after every "
                                     "phase-2 epoch for the record, e.g. ../shared/realworld-val; never trained on")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("plan", help="print experiment configs in training order (students after the runs they learn from)")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="experiment TOML files")
+    p.set_defaults(func=cmd_plan)
     from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate, card
 
     add_export_subcommands(sub)
