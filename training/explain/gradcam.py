@@ -16,6 +16,7 @@ import numpy as np
 from training.checksums import CONFIG_FILE, read_run_config
 from training.errors import ConfigError
 from training.explain.errors import ExplainError
+from training.explain.head import head_parts
 
 __all__ = ["GradCam", "GradCamExplainer", "grad_cam", "grad_cam_layer_for_run", "load_classifier", "normalise"]
 
@@ -72,26 +73,6 @@ def normalise(image: np.ndarray, mean, std) -> np.ndarray:
     return (np.asarray(image, np.float32) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
 
 
-def _head_parts(model):
-    """(tensor feeding the head, layers before the final Dense, the final Dense) of a classifier."""
-    import keras
-
-    last = model.layers[-1]
-    if isinstance(last, keras.layers.Dense):
-        dense, before = last, []
-    elif hasattr(last, "layers") and last.layers and isinstance(last.layers[-1], keras.layers.Dense):
-        dense, before = last.layers[-1], list(last.layers[:-1])
-    else:
-        raise ExplainError(
-            f"Model {model.name!r} does not end in a Dense layer (or a head ending in one). "
-            f"Received: last layer {last.name!r} of type {type(last).__name__}"
-        )
-    activation = getattr(dense.activation, "__name__", str(dense.activation))
-    if activation not in ("softmax", "linear"):
-        raise ExplainError(f"The final Dense layer {dense.name!r} must be softmax or linear. Received: activation={activation}")
-    return last.input, before, dense
-
-
 class GradCamExplainer:
     """Grad-CAM for one classifier and layer; build once, explain many images.
 
@@ -108,7 +89,7 @@ class GradCamExplainer:
             raise ExplainError(f"Layer {layer!r} is not in model {model.name!r}: is the run's backbone the registered one?") from None
         if len(target.output.shape) != 4:
             raise ExplainError(f"Grad-CAM needs a spatial feature map. Received: layer {layer!r} with output shape {target.output.shape}")
-        features, self.before, self.dense = _head_parts(model)
+        features, self.before, self.dense = head_parts(model)
         self.model = keras.Model(model.input, [target.output, features])
         self.input_size = tuple(model.input_shape[1:3])
         self.layer = layer
