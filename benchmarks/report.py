@@ -13,8 +13,8 @@ from pathlib import Path
 from benchmarks import SCHEMA_VERSION  # bumped when a field changes meaning or goes; new fields keep it
 from benchmarks.errors import BenchmarkError
 from benchmarks.machine import MachineInfo, PythonInfo
-from benchmarks.realworld import RealWorldResult
 from benchmarks.stats import ClassAccuracy, LatencyStats
+from training.realworld import PhotoScores, Selective
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -164,6 +164,20 @@ class Target:
     comparison: str  # ">=" or "<"
     passed: bool | None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class RealWorldResult:
+    """One variant on one real-world photo set."""
+
+    variant: str
+    photo_set: str  # the folder as given on the command line
+    n_classes: int  # classes (folders) in the set; the model is scored over all of its own labels
+    scores: PhotoScores
+    fitted: Selective | None  # `realworld.confident_level` of these scores: what these photos would choose
+    confident_score: float | None  # the level the file carries in its metadata (None: none)
+    at_confident: Selective | None  # answered share and accuracy at the file's own level, on these photos
+    seconds: float
 
 
 @dataclass(frozen=True)
