@@ -78,3 +78,10 @@ def test_first_n_subset_and_a_limit_past_the_end():
     assert select_subset([0, 1, 2], 10, "stratified", seed=0) == [0, 1, 2]
     with pytest.raises(BenchmarkError, match="Unknown selection 'random'"):
         select_subset([0, 1], 1, "random", seed=0)
+
+
+def test_the_stratified_subset_is_the_build_chains_one_sampler_in_original_order():
+    from training.data.sampling import stratified_indices
+
+    labels = [(7 * i) % 6 for i in range(40)]
+    assert select_subset(labels, 9, "stratified", seed=1) == sorted(stratified_indices(labels, 9, seed=1))
