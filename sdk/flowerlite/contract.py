@@ -2,8 +2,9 @@
 
 Each value here has one definition, and every reader imports it: the training pipeline and the
 model card (the crop rule), the exporter (the file name it writes), the evaluation, the benchmark
-harness and the card generator (the file names they parse). The Android demo keeps Java/Kotlin
-copies, which ``android_demo/tests`` checks against these values.
+harness and the card generator (the file names they parse), and the harness's engines and the
+explanations (the order of the top classes, :func:`top_k_indices`). The Android demo keeps
+Java/Kotlin copies, which ``android_demo/tests`` checks against these values.
 
 Example::
 
@@ -20,7 +21,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Union
+from typing import TYPE_CHECKING, Optional, Union
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "CROP_FRACTION",
@@ -31,6 +35,7 @@ __all__ = [
     "ReleaseName",
     "release_file_name",
     "parse_release_name",
+    "top_k_indices",
 ]
 
 CROP_FRACTION = 0.875
@@ -79,3 +84,18 @@ def parse_release_name(path: Union[str, "os.PathLike[str]"]) -> ReleaseName | No
     """The backbone and variant of a released file name (a path's last part), or None for any other name."""
     match = _RELEASE_NAME.match(PurePath(path).name)
     return ReleaseName(match["backbone"], match["variant"]) if match else None
+
+
+def top_k_indices(scores: "np.ndarray", k: Optional[int] = None) -> "np.ndarray":
+    """Class indices by descending score, equal scores in index order (0.0 and -0.0 are equal), at most ``k``.
+
+    ``scores`` is one row of class scores, or a batch of rows (the order is then per row, along the last axis).
+
+    The order every reader of a model's output uses: the SDK's categories, the benchmark engines, the
+    explanations and the Android demo's ``Scores`` (checked against the SDK by the parity tests).
+    Integer (quantised) scores are compared as numbers, never negated in their own dtype.
+    """
+    import numpy as np
+
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    return order if k is None else order[..., :k]

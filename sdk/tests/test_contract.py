@@ -90,3 +90,30 @@ def test_the_copy_detector_sees_the_copies_it_is_meant_to_find():
     assert name.search(r're.compile(r"^flowerlite-(?P<backbone>.+)")') and name.search('stem.removeprefix("flowerlite-")')
     assert not name.search("models/flowerlite-efficientnet_lite0-int8.tflite")  # a path in a docstring is not a rule
     assert not name.search('help=".tflite files or folders of flowerlite-*.tflite"')
+
+
+def test_top_k_indices_orders_by_score_with_ties_in_index_order_for_rows_and_batches():
+    import numpy as np
+
+    from flowerlite.contract import top_k_indices
+
+    row = np.array([0.1, 0.4, 0.1, 0.4, -0.0, 0.0], np.float32)
+    assert top_k_indices(row).tolist() == [1, 3, 0, 2, 4, 5]
+    assert top_k_indices(row, 3).tolist() == [1, 3, 0]
+    assert top_k_indices(np.array([0, 255, 3, 255], np.uint8), 2).tolist() == [1, 3]  # not negated as uint8
+    assert top_k_indices(np.stack([row, row[::-1]]), 2).tolist() == [[1, 3], [2, 4]]
+
+
+def test_the_classifier_returns_categories_in_the_contracts_order(monkeypatch):
+    import numpy as np
+
+    from flowerlite import Classifier
+    from flowerlite.contract import top_k_indices
+
+    from conftest import fixture_path
+
+    row = np.array([0.25, 0.0, 0.25, 0.5], np.float32)
+    with Classifier(fixture_path("quadrants_float32_metadata"), top_k=4) as clf:
+        monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
+        indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
+    assert indices == top_k_indices(row).tolist() == [3, 0, 2, 1]
