@@ -50,5 +50,5 @@ def read_run_config(run_dir: str | Path) -> TrainConfig:
     """
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
-        raise ConfigError(f"{run_dir} is not a training run directory (no {CONFIG_FILE}): train it first or fix the path")
+        raise ConfigError(f"{str(run_dir)!r} is not a finished run (no {CONFIG_FILE}): train it first or fix the path")
     return load_config(path)

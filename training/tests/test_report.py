@@ -90,7 +90,7 @@ def test_a_run_directory_is_read_through_the_run_config_reader_and_its_errors(tm
 
     run = _run(tmp_path, "plain", 'backbone = "efficientnet_lite0"\n[phase2]\nepochs = 15\n', METRICS)
     assert read_run_config(run).phase2.epochs == 15 and read_run_config(run).name == "plain"
-    with pytest.raises(ConfigError, match=r"is not a training run directory \(no config.toml\)"):
+    with pytest.raises(ConfigError, match=r"'.*absent' is not a finished run \(no config.toml\): train it first"):
         read_run_config(tmp_path / "absent")
     (run / "config.toml").write_text('backbone = "efficientnet_lite0"\n[phase2]\nepoch = 15\n')
     with pytest.raises(ConfigError, match=r"Unknown key\(s\) \['epoch'\] in \[phase2\]"):
