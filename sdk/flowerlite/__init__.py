@@ -19,7 +19,9 @@ Importing flowerlite is cheap: numpy, Pillow and the runtime load on first use.
 from __future__ import annotations
 
 from .errors import (
+    ClassifierClosedError,
     FlowerliteError,
+    FlowerliteWarning,
     ImageDecodeError,
     ImageError,
     ImageNotFoundError,
@@ -53,6 +55,8 @@ __all__ = [
     "MetadataError",
     "LabelError",
     "RuntimeUnavailableError",
+    "ClassifierClosedError",
+    "FlowerliteWarning",
 ]
 
 _LAZY = {"Category": "containers", "ClassifierOptions": "containers", "ModelInfo": "containers",

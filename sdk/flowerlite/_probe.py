@@ -7,7 +7,9 @@ kernels crash instead of failing. So the first time a given model (by SHA-256)
 meets a given runtime, a child process loads it, allocates and runs it at batch
 1 and 2; only if that child survives does the caller's process load it. The
 verdict is cached in memory and under ``$FLOWERLITE_CACHE`` (default
-``~/.cache/flowerlite``), so each model costs this once per machine.
+``$XDG_CACHE_HOME/flowerlite`` or ``~/.cache/flowerlite``), so each model costs this
+once per machine. A cache that cannot be used (no home, an unreadable one) only
+costs the check again: a FlowerliteWarning says so once per process.
 
 Run as a script, this file is the child: model bytes on stdin, runtime name on
 the command line. It imports only numpy and the runtime.
@@ -22,19 +24,73 @@ import signal
 import subprocess
 import sys
 import threading
+import warnings
 
 TIMEOUT_SECONDS = 120
 _SURVIVED = b"flowerlite-probe: survived"
 _verified: set[str] = set()
 _lock = threading.Lock()
+_warned = False
 
 
-def _cache_dir() -> pathlib.Path:
+def _new_lock_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()  # a fork while another thread held it must not hang the child
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
+def _cache_dir() -> pathlib.Path | None:
+    """Where verdicts are kept; ``None`` when there is no usable home (never the working directory)."""
     configured = os.environ.get("FLOWERLITE_CACHE")
     if configured:
         return pathlib.Path(configured) / "verified"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative value is invalid and ignored
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):  # HOME unset and no passwd entry: "~" would be relative
+            return None
+        base = os.path.join(home, ".cache")
     return pathlib.Path(base) / "flowerlite" / "verified"
+
+
+def _warn_once(message: str) -> None:
+    global _warned
+    with _lock:
+        if _warned:
+            return
+        _warned = True
+    from .errors import FlowerliteWarning
+
+    warnings.warn(message, FlowerliteWarning, stacklevel=4)
+
+
+def _cached(key: str) -> bool:
+    """Whether a verdict for ``key`` is on disk; an unusable cache counts as no verdict."""
+    folder = _cache_dir()
+    if folder is None:
+        _warn_once("flowerlite: no home directory to cache model checks in (HOME is unset); every new "
+                   "process checks each model again; set FLOWERLITE_CACHE to a writable folder")
+        return False
+    try:
+        return (folder / key).exists()
+    except OSError as exc:
+        _warn_once(f"flowerlite: cannot use the model-check cache {folder} ({exc.strerror or exc}); checking "
+                   "without it; set FLOWERLITE_CACHE to a writable folder")
+        return False
+
+
+def _remember(key: str) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / key).touch()
+    except OSError:
+        pass  # a read-only or unreadable home only costs the check again next time
 
 
 def check(data: bytes, runtime_name: str, runtime_version: str, source: str) -> None:
@@ -45,8 +101,7 @@ def check(data: bytes, runtime_name: str, runtime_version: str, source: str) -> 
     with _lock:
         if key in _verified:
             return
-    marker = _cache_dir() / key
-    if marker.exists():
+    if _cached(key):
         with _lock:
             _verified.add(key)
         return
@@ -74,11 +129,7 @@ def check(data: bytes, runtime_name: str, runtime_version: str, source: str) -> 
         )
     with _lock:
         _verified.add(key)
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only home only costs the check again next time
+    _remember(key)
 
 
 def _child() -> int:

@@ -15,6 +15,8 @@ import os
 from .errors import RuntimeUnavailableError
 
 ENV_VAR = "FLOWERLITE_RUNTIME"
+THREADS_PER_CPU = 4
+"""``num_threads`` may be at most this many times the CPUs the process may use (see :func:`max_threads`)."""
 RUNTIMES = ("ai-edge-litert", "tflite-runtime", "tensorflow")
 
 _ALIASES = {
@@ -28,6 +30,23 @@ _INSTALL_HINTS = {
     "tflite-runtime": "pip install tflite-runtime 'numpy<2' (Python 3.11 or older)",
     "tensorflow": "pip install tensorflow-cpu",
 }
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def max_threads() -> int:
+    """The largest ``num_threads`` a Classifier accepts: :data:`THREADS_PER_CPU` per usable CPU.
+
+    Far larger requests (100000, or a few hundred under a process limit) made the
+    runtimes crash when the interpreter was destroyed.
+    """
+    return THREADS_PER_CPU * usable_cpus()
 
 
 @dataclasses.dataclass(frozen=True)

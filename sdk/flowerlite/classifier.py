@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
 import threading
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from . import _default_model, _probe, _runtime, _tflite_model, metadata, preprocessing
+from . import _default_model, _files, _probe, _runtime, _tflite_model, metadata, preprocessing
 from .containers import Category, ClassifierOptions, ModelInfo
 from .errors import (
-    InvalidModelError,
+    ClassifierClosedError,
     LabelError,
     MetadataError,
-    ModelNotFoundError,
     UnsupportedModelError,
 )
 
@@ -33,43 +34,90 @@ __all__ = ["Category", "ClassifierOptions", "ModelInfo", "Classifier"]
 
 _INPUT_DTYPES = ("float32", "uint8", "int8")
 _UNSET = object()
-MAX_INPUT_SIDE = 4096
+MIN_INPUT_SIDE = 16
+"""Models asking for smaller input images are refused (a tampered or foreign shape)."""
+MAX_INPUT_SIDE = 1024
+"""Models asking for larger input images are refused (a 4096x4096 input took 2.1 GB)."""
 _OUTPUT_DTYPES = ("float32", "uint8", "int8")
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_positive_int(value, message: str) -> None:
+    """TypeError for a non-integer (or a bool), ValueError for one below 1; ``message`` names the option."""
+    if not _is_int(value):
+        raise TypeError(message)
+    if value < 1:
+        raise ValueError(message)
+
+
+def _check_limits(top_k, score_threshold) -> None:
+    if top_k is not None:
+        _check_positive_int(top_k, f"top_k must be a positive integer or None; received top_k={top_k!r}")
+    if score_threshold is not None and not _is_number(score_threshold):
+        raise TypeError(f"score_threshold must be a finite number or None; received {score_threshold!r}")
+    if score_threshold is not None and not math.isfinite(score_threshold):
+        raise ValueError(f"score_threshold must be a finite number; received {score_threshold!r}")
+
+
 def _check_options(options: ClassifierOptions) -> None:
-    if options.top_k is not None and (isinstance(options.top_k, bool) or not isinstance(options.top_k, int)
-                                      or options.top_k < 1):
-        raise ValueError(f"top_k must be a positive integer or None; received top_k={options.top_k!r}")
-    if options.score_threshold is not None and (
-            not isinstance(options.score_threshold, (int, float)) or not math.isfinite(options.score_threshold)):
-        raise ValueError(f"score_threshold must be a finite number; received {options.score_threshold!r}")
-    if options.num_threads is not None and (not isinstance(options.num_threads, int) or options.num_threads < 1):
-        raise ValueError(f"num_threads must be a positive integer or None; received {options.num_threads!r}")
-    if options.max_batch_size < 1:
-        raise ValueError(f"max_batch_size must be at least 1; received {options.max_batch_size!r}")
+    """Checks every option's type and value (TypeError / ValueError naming the option)."""
+    for name in ("model_path", "labels_path"):
+        value = getattr(options, name)
+        if value is not None and not isinstance(value, (str, bytes, os.PathLike)):
+            raise TypeError(f"{name} must be a path (str or os.PathLike) or None; "
+                            f"received {value!r} ({type(value).__name__})")
+    if options.runtime is not None and not isinstance(options.runtime, str):
+        raise TypeError(f"runtime must be a runtime name (str) or None; received {options.runtime!r}")
+    _check_limits(options.top_k, options.score_threshold)
+    threads = options.num_threads
+    if threads is not None:
+        _check_positive_int(threads, f"num_threads must be a positive integer or None; received {threads!r}")
+    if threads is not None and threads > _runtime.max_threads():
+        raise ValueError(
+            f"num_threads={threads} is more than this machine can use: at most {_runtime.max_threads()} "
+            f"({_runtime.THREADS_PER_CPU} per usable CPU, {_runtime.usable_cpus()} here); "
+            "pass a smaller number or None"
+        )
+    if options.max_pixels is not None:
+        _check_positive_int(options.max_pixels,
+                            f"max_pixels must be a positive integer or None; received {options.max_pixels!r}")
+    _check_positive_int(options.max_batch_size,
+                        f"max_batch_size must be a positive integer; received {options.max_batch_size!r}")
+    if not isinstance(options.safe_load, bool):
+        raise TypeError(f"safe_load must be True or False; received {options.safe_load!r}")
     if (options.mean is None) != (options.std is None):
         raise ValueError("give both mean and std, or neither")
-
-
-def _read_model(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"model file not found: {path}; check the path") from None
-    except IsADirectoryError:
-        raise ModelNotFoundError(f"model path is a directory, not a .tflite file: {path}") from None
-    except OSError as exc:
-        raise InvalidModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    for name in ("mean", "std"):
+        values = getattr(options, name)
+        if values is None:
+            continue
+        if (isinstance(values, (str, bytes, Iterator)) or not isinstance(values, Iterable)
+                or not all(map(_is_number, values))):
+            raise TypeError(f"{name} must be a sequence of numbers (one, or one per channel); received {values!r}")
+        floats = [float(v) for v in values]
+        if not floats or not all(map(math.isfinite, floats)) or (name == "std" and min(floats) <= 0):
+            raise ValueError(f"{name} must hold finite numbers{', all positive' if name == 'std' else ''}; "
+                             f"received {values!r}")
 
 
 def _read_labels(path: str) -> tuple[str, ...]:
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = _files.read_bounded(path, _files.MAX_LABELS_BYTES)
     except FileNotFoundError:
         raise LabelError(f"labels file not found: {path}; check the path") from None
+    except _files.NotRegularFileError as exc:
+        raise LabelError(f"labels path {path} is a {exc.kind}, not a regular file; "
+                         "pass a text file with one label per line") from None
+    except _files.FileTooLargeError as exc:
+        raise LabelError(f"labels file {path} is {exc.size} bytes, over flowerlite's limit of "
+                         f"{exc.limit} bytes (8 MiB); pass a text file with one label per line") from None
     except OSError as exc:
         raise LabelError(f"cannot read labels file {path}: {exc.strerror or exc}") from None
     try:
@@ -94,10 +142,10 @@ def _check_image_classifier(structure, path: str):
         raise UnsupportedModelError(
             f"{path} is not an image classifier: input shape {shape} (expected [1, height, width, 3])"
         )
-    if max(shape[1], shape[2]) > MAX_INPUT_SIDE:
+    if not MIN_INPUT_SIDE <= min(shape[1], shape[2]) <= max(shape[1], shape[2]) <= MAX_INPUT_SIDE:
         raise UnsupportedModelError(
-            f"{path} asks for {shape[1]}x{shape[2]} input images; flowerlite supports up to "
-            f"{MAX_INPUT_SIDE} pixels a side"
+            f"{path} asks for {shape[1]}x{shape[2]} input images; flowerlite supports "
+            f"{MIN_INPUT_SIDE} to {MAX_INPUT_SIDE} pixels a side (is the model's input shape damaged?)"
         )
     if image.dtype not in _INPUT_DTYPES:
         raise UnsupportedModelError(f"{path} has a {image.dtype} input; flowerlite supports {_INPUT_DTYPES}")
@@ -139,6 +187,7 @@ class Classifier:
         MetadataError: the metadata is malformed, or a float model has no normalisation.
         LabelError: there are no labels, or their count does not match the model output.
         RuntimeUnavailableError: the requested (or every) TFLite runtime is missing.
+        TypeError, ValueError: an option has the wrong type or value (checked here, all of them).
 
     Example::
 
@@ -169,9 +218,10 @@ class Classifier:
         self._options = opts
         self._lock = threading.Lock()
         self._interpreter = None
+        self._closed = False
 
-        path = os.fspath(opts.model_path) if opts.model_path is not None else str(_default_model.find())
-        data = _read_model(path)
+        path = os.fsdecode(opts.model_path) if opts.model_path is not None else str(_default_model.find())
+        data = _files.read_model(path)
         structure = _tflite_model.parse_model(data, path)
         image, scores = _check_image_classifier(structure, path)
         meta = metadata._read(data, structure, path)
@@ -189,18 +239,15 @@ class Classifier:
         self._path = path
         if opts.safe_load:
             _probe.check(data, rt.name, rt.version, path)
-        try:
-            interpreter = rt.interpreter_class(model_content=data, num_threads=opts.num_threads)
-            interpreter.allocate_tensors()
-            in_detail = interpreter.get_input_details()[0]
-            out_detail = interpreter.get_output_details()[0]
-        except (ValueError, RuntimeError, IndexError) as exc:
-            raise self._runtime_error(exc, "load") from None
         self._data = data  # the interpreter reads from this buffer: keep it alive
+        self._interpreter_class = rt.interpreter_class
+        interpreter = self._new_interpreter()
+        in_detail = interpreter.get_input_details()[0]
+        out_detail = interpreter.get_output_details()[0]
         self._interpreter = interpreter
+        _live.add(self)
         self._input_index = in_detail["index"]
         self._output_index = out_detail["index"]
-        self._batch = 1
         self._can_resize = True
         in_scale, in_zero = in_detail["quantization"]
         out_scale, out_zero = out_detail["quantization"]
@@ -242,10 +289,21 @@ class Classifier:
         kwargs = dataclasses.asdict(options)
         return cls(kwargs.pop("model_path"), **kwargs)
 
+    def _new_interpreter(self):
+        try:
+            interpreter = self._interpreter_class(model_content=self._data, num_threads=self._options.num_threads)
+            interpreter.allocate_tensors()
+            interpreter.get_input_details()[0]
+            interpreter.get_output_details()[0]
+        except (ValueError, RuntimeError, IndexError) as exc:
+            raise self._runtime_error(exc, "load") from None
+        self._batch = 1
+        return interpreter
+
     @staticmethod
     def _resolve_labels(opts, meta, path, num_classes):
         if opts.labels_path is not None:
-            source = os.fspath(opts.labels_path)
+            source = os.fsdecode(opts.labels_path)
             labels = _read_labels(source)
         elif meta is not None and meta.labels:
             source, labels = f"{path} (metadata)", meta.labels
@@ -365,6 +423,8 @@ class Classifier:
 
         Raises:
             ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the image cannot be used.
+            ClassifierClosedError: the classifier was closed.
+            TypeError, ValueError: ``top_k`` or ``score_threshold`` has the wrong type or value.
         """
         top_k, threshold = self._limits(top_k, max_results, score_threshold)
         return self._categories(self.scores(self.preprocess(image))[0], top_k, threshold)
@@ -390,7 +450,7 @@ class Classifier:
         if top_k is _UNSET:
             top_k = self._options.top_k
         threshold = self._options.score_threshold if score_threshold is None else score_threshold
-        _check_options(dataclasses.replace(self._options, top_k=top_k, score_threshold=threshold))
+        _check_limits(top_k, threshold)
         return top_k, self._info.score_threshold if threshold is None else threshold
 
     def _categories(self, row: np.ndarray, top_k: int | None, threshold: float) -> list[Category]:
@@ -410,8 +470,10 @@ class Classifier:
 
     def _invoke(self, batch: np.ndarray) -> np.ndarray:
         with self._lock:
-            if self._interpreter is None:
-                raise RuntimeError("this Classifier is closed")
+            if self._closed:
+                raise ClassifierClosedError(f"this Classifier of {self._path} is closed; create a new one")
+            if self._interpreter is None:  # the first use in a forked child: a fresh interpreter
+                self._interpreter = self._new_interpreter()
             n = len(batch)
             if n > 1 and self._can_resize:
                 try:
@@ -456,9 +518,32 @@ class Classifier:
         """Releases the interpreter; the classifier cannot be used afterwards."""
         with self._lock:
             self._interpreter = None
+            self._closed = True
+        _live.discard(self)
 
     def __enter__(self) -> Classifier:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+# Forking while another thread holds a classifier's lock (mid-inference) left the child
+# waiting on a lock no thread would release, and the runtime's worker threads do not
+# exist in a child either. So a child gets fresh locks, and each classifier builds a
+# new interpreter on its first use there. The parent's interpreters are kept, never
+# destroyed in the child: their destructors would wait for threads the child lacks.
+_live: weakref.WeakSet[Classifier] = weakref.WeakSet()
+_inherited: list = []
+
+
+def _after_fork_in_child() -> None:
+    for classifier in list(_live):
+        classifier._lock = threading.Lock()
+        if classifier._interpreter is not None:
+            _inherited.append(classifier._interpreter)
+            classifier._interpreter = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

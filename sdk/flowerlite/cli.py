@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from . import __version__
+from . import __version__, _runtime
 from .errors import FlowerliteError
 
 EXIT_ERROR = 1
@@ -38,6 +38,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _thread_count(text: str) -> int:
+    value, limit = _positive_int(text), _runtime.max_threads()
+    if value > limit:
+        raise argparse.ArgumentTypeError(f"at most {limit} threads here ({_runtime.THREADS_PER_CPU} per usable "
+                                         f"CPU), received {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="flowerlite", description="Classify flower photos with a TFLite model.")
     parser.add_argument("--version", action="version", version=f"flowerlite {__version__}")
@@ -50,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--top-k", "-k", type=_positive_int, default=5, help="categories per image (default 5)")
     classify.add_argument("--json", action="store_true", help="print JSON instead of text")
     classify.add_argument("--runtime", help="ai-edge-litert, tflite-runtime or tensorflow")
-    classify.add_argument("--threads", type=_positive_int, help="interpreter threads")
+    classify.add_argument("--threads", type=_thread_count, help=f"interpreter threads, at most "
+                          f"{_runtime.THREADS_PER_CPU} per usable CPU ({_runtime.max_threads()} here)")
 
     info = commands.add_parser("info", help="show the runtime and a model's contract")
     info.add_argument("model", nargs="?", metavar="MODEL", help="the .tflite model (default: packaged model)")
@@ -90,7 +99,8 @@ def _classify(args) -> int:
     with _open(args, num_threads=args.threads, top_k=args.top_k) as clf:
         results = []
         for image in args.images:
-            categories = clf.classify(image)
+            with _quiet_native_stderr():  # libtiff prints warnings about a corrupt TIFF on fd 2
+                categories = clf.classify(image)
             results.append({"image": image, "categories": [
                 {"index": c.index, "label": c.label, "score": round(c.score, 6)} for c in categories]})
             if not args.json:

@@ -28,12 +28,14 @@ class ClassifierOptions:
         labels_path: a label file (one label per line); beats the model's metadata.
         runtime: ``"ai-edge-litert"``, ``"tflite-runtime"`` or ``"tensorflow"``; ``None``
             uses ``$FLOWERLITE_RUNTIME`` or the first one installed.
-        num_threads: interpreter threads; ``None`` lets the runtime decide.
+        num_threads: interpreter threads; ``None`` lets the runtime decide. At most 4 per
+            CPU the process may use (``ValueError`` above that).
         top_k: how many categories :meth:`Classifier.classify` returns; ``None`` for all.
         score_threshold: categories scoring below this are dropped; ``None`` uses the
             model's own threshold from its metadata (MediaPipe's rule), else 0.
         mean, std: input normalisation overriding the model's metadata.
-        max_pixels: images with more pixels are refused (``None``: no limit).
+        max_pixels: images with more pixels are refused (``None``: no limit). Peak memory
+            per image is about 10 bytes a pixel (0.67 GB at the 64 MP default, worst mode).
         max_batch_size: batches are run in chunks of at most this many images.
         safe_load: load each new model first in a child process, so that a damaged
             model that passes verification but crashes the runtime raises

@@ -14,7 +14,15 @@ CLI can print it as a single line.
     │   ├── UnsupportedModelError   not an image classifier, or an unsupported dtype
     │   ├── MetadataError           metadata missing or malformed (also a ValueError)
     │   └── LabelError              no labels, or a count that does not match the output
-    └── RuntimeUnavailableError     no usable TFLite runtime (also an ImportError)
+    ├── RuntimeUnavailableError     no usable TFLite runtime (also an ImportError)
+    └── ClassifierClosedError       the Classifier was used after close() (also a RuntimeError)
+
+Arguments of the wrong type or value (``Classifier(num_threads="2")``,
+``top_k=0``) raise ``TypeError`` or ``ValueError`` when the classifier is
+created or the method is called: they are programming errors, not bad input.
+
+:class:`FlowerliteWarning` is issued when flowerlite works around a problem it
+can survive (an unusable cache directory).
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ __all__ = [
     "MetadataError",
     "LabelError",
     "RuntimeUnavailableError",
+    "ClassifierClosedError",
+    "FlowerliteWarning",
 ]
 
 
@@ -81,3 +91,11 @@ class LabelError(ModelError):
 
 class RuntimeUnavailableError(FlowerliteError, ImportError):
     """No usable TFLite runtime (ai-edge-litert, tflite-runtime or TensorFlow)."""
+
+
+class ClassifierClosedError(FlowerliteError, RuntimeError):
+    """The Classifier was used after :meth:`~flowerlite.Classifier.close`."""
+
+
+class FlowerliteWarning(UserWarning):
+    """flowerlite worked around a problem (e.g. an unusable cache directory) and carried on."""

@@ -26,11 +26,12 @@ import math
 import os
 import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 
-from . import _embed, _flatbuffer, _metadata_layout, _tflite_model
+from . import _embed, _files, _flatbuffer, _metadata_layout, _tflite_model
 from ._embed import METADATA_NAME
-from .errors import InvalidModelError, MetadataError, ModelNotFoundError
+from .errors import MetadataError
 
 __all__ = [
     "METADATA_NAME",
@@ -110,15 +111,7 @@ def _load(model: str | os.PathLike | bytes | bytearray | memoryview) -> tuple[by
     if isinstance(model, (bytes, bytearray, memoryview)):
         return bytes(model), "model bytes"
     path = os.fspath(model)
-    try:
-        with open(path, "rb") as f:
-            return f.read(), path
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"model file not found: {path}; check the path") from None
-    except IsADirectoryError:
-        raise ModelNotFoundError(f"model path is a directory, not a .tflite file: {path}") from None
-    except OSError as exc:
-        raise InvalidModelError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    return _files.read_model(path), path
 
 
 def _text(value: bytes | None) -> str:
@@ -229,13 +222,23 @@ def _confident_score(entries, source: str) -> float | None:
 def _read_labels(data: bytes, name: str, source: str) -> tuple[str, ...]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            raw = archive.read(name)
+            size = archive.getinfo(name).file_size
+            if size > _files.MAX_LABELS_BYTES:
+                raise MetadataError(
+                    f"{source}: label file {name!r} unpacks to {size} bytes, over flowerlite's limit of "
+                    f"{_files.MAX_LABELS_BYTES} bytes (8 MiB); the model is corrupt or hostile"
+                )
+            # The declared size bounds what zipfile inflates (a lying one fails its CRC check).
+            with archive.open(name) as member:
+                raw = member.read(_files.MAX_LABELS_BYTES + 1)
+    except MetadataError:
+        raise
     except KeyError:
         raise MetadataError(
             f"{source}: the metadata names label file {name!r} but it is not packed in the model; "
             "re-export the model with its labels"
         ) from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise MetadataError(
             f"{source}: cannot unpack label file {name!r} from the model ({exc}); "
             "the file is truncated or corrupt"

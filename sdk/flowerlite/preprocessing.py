@@ -7,9 +7,15 @@
      as Pillow converts them;
    - transparency (``RGBA``, ``LA``, ``PA``, ``P`` or ``L``/``RGB`` with a
      transparency key) is composited over :data:`ALPHA_BACKGROUND` (white);
-   - 16-bit and 32-bit integer modes (``I;16*``, ``I``) hold 16-bit samples:
+   - 16-bit data (modes ``I;16*``; mode ``I`` decoded from a file, as 16-bit
+     PPM/PGM and 32-bit TIFF open; ``uint16`` arrays) holds 16-bit samples:
      ``round(v * 255 / 65535)``, clipped to 0..255;
    - float data (mode ``F``, float arrays) must lie in [0, 1] and is scaled by 255;
+   - numpy arrays must be ``uint8`` (0..255), ``uint16`` (16-bit), ``bool`` or
+     float in [0, 1]; other integer dtypes (``int64``, ``int32``, ``int16``,
+     ``int8``, ``uint32``...) and PIL images of mode ``I`` made in memory (e.g.
+     by ``convert("I")``) are refused, because their bit depth is unknown (an
+     ``int64`` array of 0..255 values read as 16-bit comes out near-black);
    - images over ``max_pixels`` (:data:`MAX_PIXELS` by default) are refused
      before they are decoded.
 2. **Resize and crop** (:func:`resize_and_crop`) to ``size`` x ``size``: resize
@@ -33,16 +39,18 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-import struct
+from collections.abc import Iterator
 from typing import BinaryIO, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import _files
 from .contract import CROP_FRACTION  # the release contract owns it; importable from here as ever
-from .errors import ImageDecodeError, ImageNotFoundError, ImageTooLargeError
+from .errors import ImageDecodeError, ImageError, ImageNotFoundError, ImageTooLargeError
 
 __all__ = [
     "CROP_FRACTION",
@@ -64,6 +72,8 @@ MAX_PIXELS = 64_000_000
 ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, Image.Image, np.ndarray]
 
 _MAX_RESIZED_PIXELS = 16_000_000
+_TILE_PIXELS = 1 << 20  # costly conversions run on tiles of this many pixels
+_ORIENTATION = 0x0112  # the EXIF tag
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "LA", "PA")
 _PREMULTIPLIED_MODES = ("RGBa", "La")
@@ -102,76 +112,173 @@ def load_image(source: ImageSource, *, max_pixels: int | None = MAX_PIXELS) -> I
         return _from_array(source, max_pixels, what)
     if isinstance(source, Image.Image):
         _check_pixels(*source.size, max_pixels, what)
-        return _to_rgb(_oriented(source, what), what)
+        _check_not_empty(*source.size, what)
+        if source.mode == "I" and not source.format:
+            raise ImageDecodeError(
+                f"{what}: a mode I image made in memory has no known bit depth; convert it to "
+                "mode L for 0..255 values or I;16 for 16-bit samples"
+            )
+        with _decoder_errors(what):
+            image = _to_rgb(_oriented(source, what), what)
+            return image.copy() if image is source else image  # never hand the caller's own image back
     if isinstance(source, (bytes, bytearray, memoryview)):
-        stream: BinaryIO = io.BytesIO(source)
-    elif isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        if not os.path.exists(path):
-            raise ImageNotFoundError(f"image file not found: {path}; check the path")
-        if os.path.isdir(path):
-            raise ImageDecodeError(f"{path} is a directory, not an image file")
-        stream = path  # type: ignore[assignment]
-    elif hasattr(source, "read"):
-        stream = source  # type: ignore[assignment]
-    else:
-        raise ImageDecodeError(
-            f"cannot read an image from a {type(source).__name__}; pass a path, bytes, "
-            "a binary file object, a PIL image or a numpy array"
-        )
-    try:
+        return _decode(io.BytesIO(source), max_pixels, what)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fsdecode(source)
+        try:
+            stream = _files.open_regular(path)
+        except FileNotFoundError:
+            raise ImageNotFoundError(f"image file not found: {path}; check the path") from None
+        except _files.NotRegularFileError as exc:
+            raise ImageDecodeError(f"{path} is a {exc.kind}, not an image file") from None
+        except OSError as exc:
+            raise ImageDecodeError(f"cannot read image file {path}: {exc.strerror or exc}") from None
+        with stream:
+            return _decode(stream, max_pixels, what)
+    if hasattr(source, "read"):
+        return _decode(source, max_pixels, what)  # type: ignore[arg-type]
+    raise ImageDecodeError(
+        f"cannot read an image from a {type(source).__name__}; pass a path, bytes, "
+        "a binary file object, a PIL image or a numpy array"
+    )
+
+
+def _decode(stream: BinaryIO, max_pixels: int | None, what: str) -> Image.Image:
+    with _decoder_errors(what):
         with Image.open(stream) as image:
             _check_pixels(*image.size, max_pixels, what)
+            _check_not_empty(*image.size, what)
             image.load()
             return _to_rgb(_oriented(image, what), what)
+
+
+def _check_not_empty(width: int, height: int, what: str) -> None:
+    if width < 1 or height < 1:
+        raise ImageDecodeError(f"{what} is empty ({width}x{height} pixels)")
+
+
+@contextlib.contextmanager
+def _decoder_errors(what: str) -> Iterator[None]:
+    """Turns whatever a decoder raises on bad data into an ImageError.
+
+    Pillow's format plugins and codecs raise many types on corrupt input (OSError,
+    SyntaxError, struct.error, a bare RuntimeError from the AVIF codec, ...):
+    every one is an ImageDecodeError here, whatever the format.
+    """
+    try:
+        yield
+    except ImageError:
+        raise
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{what} is too large to decode safely ({exc}); downscale it first") from None
     except FileNotFoundError:
         raise ImageNotFoundError(f"image file not found: {what}; check the path") from None
     except UnidentifiedImageError:
         raise ImageDecodeError(f"{what} is not an image Pillow can read (JPEG, PNG, WebP, ...)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, ZeroDivisionError) as exc:
-        raise ImageDecodeError(f"{what} could not be decoded ({exc}); the file is truncated or corrupt") from None
+    except MemoryError:
+        raise ImageTooLargeError(f"{what} needs more memory to decode than is available; downscale it "
+                                 "first") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure on bad data; see the docstring
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ImageDecodeError(f"{what} could not be decoded ({reason}); the file is truncated or "
+                               "corrupt") from None
 
 
 def _oriented(image: Image.Image, what: str) -> Image.Image:
     try:
+        if image.getexif().get(_ORIENTATION, 1) in (1, None):
+            return image  # exif_transpose would return a full copy (256 MB at 64 MP) for nothing
         return ImageOps.exif_transpose(image)
     except Exception:  # noqa: BLE001 - malformed EXIF must not stop a readable image
         return image
+
+
+def _tiles(width: int, height: int) -> Iterator[tuple[int, int, int, int]]:
+    """Boxes of at most :data:`_TILE_PIXELS` pixels covering the image (whole rows when they fit)."""
+    rows = max(1, _TILE_PIXELS // width)
+    cols = width if rows > 1 else min(width, _TILE_PIXELS)
+    for top in range(0, height, rows):
+        for left in range(0, width, cols):
+            yield left, top, min(width, left + cols), min(height, top + rows)
+
+
+def _by_tiles(image: Image.Image, convert) -> Image.Image:
+    """``convert`` (an RGB image from an image) applied tile by tile: the temporaries stay small."""
+    out = Image.new("RGB", image.size)
+    for box in _tiles(*image.size):
+        out.paste(convert(image.crop(box)), box[:2])
+    return out
+
+
+def _composite(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, ALPHA_BACKGROUND + (255,))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _premultiplied(image: Image.Image) -> Image.Image:
+    # Colour already multiplied by alpha: composite is colour + background * (1 - alpha).
+    values = np.asarray(image, dtype=np.float32)
+    colour, alpha = values[..., :-1], values[..., -1:] / 255.0
+    if colour.shape[-1] == 1:
+        colour = np.repeat(colour, 3, axis=-1)
+    out = colour + np.asarray(ALPHA_BACKGROUND, np.float32) * (1.0 - alpha)
+    return Image.fromarray(np.clip(np.rint(out), 0, 255).astype(np.uint8), "RGB")
 
 
 def _to_rgb(image: Image.Image, what: str) -> Image.Image:
     mode = image.mode
     if mode == "RGB" and "transparency" not in image.info:
         return image
-    if mode in _SIXTEEN_BIT:
-        return _from_array(np.asarray(image), None, what)
-    if mode == "F":
-        return _from_array(np.asarray(image), None, what)
+    if mode in _SIXTEEN_BIT or mode == "F":
+        return _numeric_to_rgb(image, what)
     if mode == "1":
         image, mode = image.convert("L"), "L"
-    if mode in ("P", "L", "RGB") and "transparency" in image.info:
-        image, mode = image.convert("RGBA"), "RGBA"
-    if mode in _ALPHA_MODES:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, ALPHA_BACKGROUND + (255,))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+    if mode in ("P", "L", "RGB") and "transparency" in image.info or mode in _ALPHA_MODES:
+        return _by_tiles(image, _composite)
     if mode in _PREMULTIPLIED_MODES:
-        # Colour already multiplied by alpha: composite is colour + background * (1 - alpha).
-        values = np.asarray(image, dtype=np.float32)
-        colour, alpha = values[..., :-1], values[..., -1:] / 255.0
-        if colour.shape[-1] == 1:
-            colour = np.repeat(colour, 3, axis=-1)
-        out = colour + np.asarray(ALPHA_BACKGROUND, np.float32) * (1.0 - alpha)
-        return Image.fromarray(np.clip(np.rint(out), 0, 255).astype(np.uint8), "RGB")
+        return _by_tiles(image, _premultiplied)
     try:
         return image.convert("RGB")
     except ValueError as exc:
         raise ImageDecodeError(f"{what}: cannot convert Pillow mode {mode} to RGB ({exc})") from None
 
 
+def _numeric_to_rgb(image: Image.Image, what: str) -> Image.Image:
+    """A 16-bit, 32-bit integer or float image to RGB, tile by tile (a whole float64 copy took GBs)."""
+    width, height = image.size
+    if image.mode == "F":
+        _check_unit_range((np.asarray(image.crop(box)) for box in _tiles(width, height)), what)
+    pixels = np.empty((height, width), np.uint8)
+    for left, top, right, bottom in _tiles(width, height):
+        tile = np.asarray(image.crop((left, top, right, bottom)))
+        pixels[top:bottom, left:right] = _scaled(tile, True) if image.mode != "F" else _scaled(tile, False)
+    return Image.fromarray(pixels, "L").convert("RGB")
+
+
+def _scaled(values: np.ndarray, sixteen_bit: bool) -> np.ndarray:
+    """16-bit integer samples (``sixteen_bit``) or [0, 1] floats to 8 bits."""
+    if sixteen_bit:
+        return np.clip(np.rint(values.astype(np.float64) * (255.0 / 65535.0)), 0, 255).astype(np.uint8)
+    return np.rint(values.astype(np.float64) * 255.0).astype(np.uint8)
+
+
+def _check_unit_range(chunks, what: str) -> None:
+    low, high = np.inf, -np.inf
+    for chunk in chunks:
+        if not np.isfinite(chunk).all():
+            raise ImageDecodeError(f"{what}: float pixel values must lie in [0, 1]; received NaN or infinity")
+        if chunk.size:
+            low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))
+    if low < 0.0 or high > 1.0:
+        raise ImageDecodeError(
+            f"{what}: float pixel values must lie in [0, 1]; received range [{low:g}, {high:g}]; "
+            "convert to uint8 0..255 first"
+        )
+
+
 def _from_array(array: np.ndarray, max_pixels: int | None, what: str) -> Image.Image:
+    """An RGB image from an image array (see the module docstring for the dtypes accepted)."""
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -185,18 +292,20 @@ def _from_array(array: np.ndarray, max_pixels: int | None, what: str) -> Image.I
         pixels = array
     elif array.dtype == np.bool_:
         pixels = array.astype(np.uint8) * 255
+    elif array.dtype == np.uint16 or array.dtype.kind == "f":
+        flat = np.ascontiguousarray(array).reshape(-1)
+        chunks = range(0, flat.size, _TILE_PIXELS)
+        if array.dtype.kind == "f":
+            _check_unit_range((flat[i : i + _TILE_PIXELS] for i in chunks), what)
+        pixels = np.empty(array.shape, np.uint8)
+        out = pixels.reshape(-1)
+        for i in chunks:  # in chunks: a whole float64 copy of a 64 MP array is 1.5 GB
+            out[i : i + _TILE_PIXELS] = _scaled(flat[i : i + _TILE_PIXELS], array.dtype == np.uint16)
     elif array.dtype.kind in "iu":
-        pixels = np.clip(np.rint(array.astype(np.float64) * (255.0 / 65535.0)), 0, 255).astype(np.uint8)
-    elif array.dtype.kind == "f":
-        values = array.astype(np.float64)
-        if not np.isfinite(values).all():
-            raise ImageDecodeError(f"{what}: float pixel values must lie in [0, 1]; received NaN or infinity")
-        if values.min() < 0.0 or values.max() > 1.0:
-            raise ImageDecodeError(
-                f"{what}: float pixel values must lie in [0, 1]; received range "
-                f"[{values.min():g}, {values.max():g}]; convert to uint8 0..255 first"
-            )
-        pixels = np.rint(values * 255.0).astype(np.uint8)
+        raise ImageDecodeError(
+            f"{what}: {array.dtype} arrays have no known bit depth; pass uint8 for 0..255 values "
+            "(array.astype(np.uint8)), uint16 for 16-bit samples, or float in [0, 1]"
+        )
     else:
         raise ImageDecodeError(f"{what}: unsupported array dtype {array.dtype}; use uint8")
     pixels = np.ascontiguousarray(pixels)

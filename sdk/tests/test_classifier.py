@@ -6,7 +6,9 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ from conftest import CLASSIFIERS, LABELS, fixture_path, quadrant_array, random_i
 from flowerlite import (
     Category,
     Classifier,
+    ClassifierClosedError,
     ClassifierOptions,
     FlowerliteError,
     ImageNotFoundError,
@@ -29,6 +32,7 @@ from flowerlite import (
     UnsupportedModelError,
     _default_model,
 )
+from flowerlite._tflite_model import parse_model
 from flowerlite.preprocessing import preprocess
 
 
@@ -252,7 +256,7 @@ def test_close_and_context_manager():
     clf = Classifier.create_from_model_path(fixture_path("quadrants_int8_metadata"))
     with clf:
         clf.classify(quadrant_array(0))
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ClassifierClosedError, match="closed"):
         clf.classify(quadrant_array(0))
     clf.close()  # closing twice is harmless
 
@@ -380,3 +384,186 @@ def test_the_models_own_score_threshold_applies_unless_the_caller_sets_one(tmp_p
         assert len(clf.classify(image)) == 4
     with Classifier(source, top_k=None) as clf:
         assert clf.info.score_threshold == 0.0 and len(clf.classify(image)) == 4
+
+
+# --------------------------------------------------------------------------- hardening (issue 17)
+
+
+def with_input_side(model: str, side: int) -> bytes:
+    """The fixture model with its input tensor's shape overwritten to [1, side, side, 3]."""
+    data = pathlib.Path(fixture_path(model)).read_bytes()
+    shape = struct.pack("<5i", 4, 1, 32, 32, 3)  # the vector's length, then the shape
+    for match in re.finditer(re.escape(shape), data):
+        tampered = bytearray(data)
+        tampered[match.start() : match.end()] = struct.pack("<5i", 4, 1, side, side, 3)
+        try:
+            if parse_model(bytes(tampered)).inputs[0].shape == (1, side, side, 3):
+                return bytes(tampered)
+        except InvalidModelError:
+            continue
+    raise AssertionError(f"no input shape vector to tamper with in {model}")
+
+
+@pytest.mark.parametrize("side", [2, 8, 2048, 4096])
+def test_models_whose_input_shape_was_tampered_with_are_refused(tmp_path, side):
+    path = tmp_path / f"input{side}.tflite"
+    path.write_bytes(with_input_side("quadrants_int8_metadata", side))
+    with pytest.raises(UnsupportedModelError, match=rf"asks for {side}x{side} input images; flowerlite supports "
+                                                    r"16 to 1024 pixels a side"):
+        Classifier(path, safe_load=False)
+
+
+def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Runs ``code`` in a child Python that imports this checkout's flowerlite."""
+    sdk = str(pathlib.Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([sdk, os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def test_a_thread_count_far_above_the_machine_is_refused_not_a_crash_at_close():
+    # num_threads=100000 used to classify, then kill the process with SIGSEGV when the interpreter was freed.
+    code = ("import sys\nfrom flowerlite import Classifier\n"
+            "try:\n    Classifier(sys.argv[1], num_threads=100000).close()\n"
+            "except ValueError as exc:\n    print(exc)")
+    result = run_python(code, fixture_path("quadrants_int8_metadata"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    limit = 4 * len(os.sched_getaffinity(0))
+    assert result.stdout.strip() == (
+        f"num_threads=100000 is more than this machine can use: at most {limit} (4 per usable CPU, "
+        f"{limit // 4} here); pass a smaller number or None")
+    with Classifier(fixture_path("quadrants_int8_metadata"), num_threads=limit) as clf:
+        assert clf.classify(quadrant_array(1))[0].label == "top right"
+
+
+@pytest.mark.parametrize(("option", "value", "error", "message"), [
+    ("score_threshold", True, TypeError, "score_threshold must be a finite number or None; received True"),
+    ("score_threshold", "0.5", TypeError, "score_threshold must be a finite number or None; received '0.5'"),
+    ("safe_load", "no", TypeError, "safe_load must be True or False; received 'no'"),
+    ("safe_load", 0, TypeError, "safe_load must be True or False; received 0"),
+    ("max_batch_size", 2.5, TypeError, "max_batch_size must be a positive integer; received 2.5"),
+    ("max_batch_size", 0, ValueError, "max_batch_size must be a positive integer; received 0"),
+    ("max_pixels", -1, ValueError, "max_pixels must be a positive integer or None; received -1"),
+    ("max_pixels", 1e6, TypeError, "max_pixels must be a positive integer or None; received 1000000.0"),
+    ("top_k", True, TypeError, "top_k must be a positive integer or None; received top_k=True"),
+    ("num_threads", "2", TypeError, "num_threads must be a positive integer or None; received '2'"),
+    ("runtime", 3, TypeError, r"runtime must be a runtime name \(str\) or None; received 3"),
+    ("labels_path", 3, TypeError, r"labels_path must be a path \(str or os.PathLike\) or None; received 3 \(int\)"),
+])
+def test_every_option_is_validated_when_the_classifier_is_created(option, value, error, message):
+    with pytest.raises(error, match=f"^{message}$"):
+        Classifier(fixture_path("quadrants_int8_metadata"), **{option: value})
+
+
+def test_mean_and_std_are_validated_when_the_classifier_is_created():
+    path = fixture_path("quadrants_float32_metadata")
+    with pytest.raises(TypeError, match=r"mean must be a sequence of numbers \(one, or one per channel\); "
+                                        r"received '127'"):
+        Classifier(path, mean="127", std=(1.0,))
+    with pytest.raises(ValueError, match=r"std must hold finite numbers, all positive; received \(0.0,\)"):
+        Classifier(path, mean=(127.0,), std=(0.0,))
+
+
+@pytest.mark.parametrize("model_path", [3, ["model.tflite"], 2.5])
+def test_a_model_path_of_the_wrong_type_is_a_type_error_naming_it(model_path):
+    with pytest.raises(TypeError, match=rf"model_path must be a path \(str or os.PathLike\) or None; "
+                                        rf"received .* \({type(model_path).__name__}\)"):
+        Classifier(model_path)
+
+
+def test_using_a_closed_classifier_is_a_flowerlite_error():
+    clf = Classifier(fixture_path("quadrants_int8_metadata"))
+    clf.close()
+    with pytest.raises(ClassifierClosedError, match="this Classifier of .*quadrants_int8_metadata.tflite is closed; "
+                                                    "create a new one") as caught:
+        clf.classify(quadrant_array(0))
+    assert isinstance(caught.value, FlowerliteError) and isinstance(caught.value, RuntimeError)
+
+
+@pytest.mark.parametrize("what", ["model", "labels"])
+def test_a_fifo_model_or_labels_path_is_refused_at_once_instead_of_blocking(tmp_path, what):
+    fifo = tmp_path / f"{what}.fifo"
+    os.mkfifo(fifo)
+    model, labels = (fifo, None) if what == "model" else (fixture_path("quadrants_int8"), fifo)
+    code = ("import sys\nfrom flowerlite import Classifier, FlowerliteError\n"
+            "try:\n    Classifier(sys.argv[1], labels_path=sys.argv[2] if len(sys.argv) > 2 else None)\n"
+            "except FlowerliteError as exc:\n    print(type(exc).__name__, exc)")
+    result = run_python(code, str(model), *([str(labels)] if labels else []), timeout=20)
+    expected = (f"InvalidModelError model path {fifo} is a FIFO (named pipe), not a regular file; pass a .tflite file"
+                if what == "model" else
+                f"LabelError labels path {fifo} is a FIFO (named pipe), not a regular file; pass a text file with "
+                "one label per line")
+    assert result.stdout.strip() == expected, result.stderr[-2000:]
+
+
+def test_devices_as_model_or_labels_are_refused_without_reading_them():
+    # /dev/zero as a model used to be read until memory ran out (7.4 GB, then MemoryError).
+    with pytest.raises(InvalidModelError, match="model path /dev/zero is a character device, not a regular file"):
+        Classifier("/dev/zero")
+    with pytest.raises(LabelError, match="labels path /dev/urandom is a character device, not a regular file"):
+        Classifier(fixture_path("quadrants_int8"), labels_path="/dev/urandom")
+
+
+def test_model_and_labels_files_over_the_documented_limits_are_refused(tmp_path):
+    model = tmp_path / "huge.tflite"
+    with open(model, "wb") as f:
+        f.truncate((1 << 30) + 1)  # sparse: costs no disk
+    with pytest.raises(InvalidModelError, match=f"model file {model} is 1073741825 bytes, over flowerlite's limit "
+                                                "of 1073741824 bytes"):
+        Classifier(model)
+    labels = tmp_path / "labels.txt"
+    with open(labels, "wb") as f:
+        f.truncate((8 << 20) + 1)
+    with pytest.raises(LabelError, match=f"labels file {labels} is 8388609 bytes, over flowerlite's limit of "
+                                         "8388608 bytes"):
+        Classifier(fixture_path("quadrants_int8"), labels_path=labels)
+
+
+FORK_WHILE_CLASSIFYING = """
+import os, sys, threading, time
+import numpy as np
+from flowerlite import Classifier
+
+clf = Classifier(sys.argv[1], num_threads=2)
+image = np.full((40, 40, 3), 10, np.uint8)
+image[:20, 20:] = 230
+stop = threading.Event()
+
+
+def classify_forever():
+    while not stop.is_set():
+        clf.classify(image)
+
+
+worker = threading.Thread(target=classify_forever)
+worker.start()
+outcomes = []
+for attempt in range(20):
+    time.sleep(0.005)
+    pid = os.fork()
+    if pid == 0:  # the child classifies on the classifier it inherited, then exits normally
+        sys.exit(0 if clf.classify(image)[0].label == "top right" else 3)
+    deadline = time.monotonic() + 5
+    while not os.waitpid(pid, os.WNOHANG)[0]:
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            outcomes.append("hung")
+            break
+        time.sleep(0.005)
+    else:
+        outcomes.append("ok")
+    if outcomes[-1] != "ok":
+        break
+stop.set()
+worker.join()
+print(" ".join(outcomes))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_another_thread_classifies_can_classify_and_exit():
+    # The child used to inherit the held inference lock and hang (16 of 20 tries).
+    result = run_python(FORK_WHILE_CLASSIFYING, fixture_path("quadrants_int8_metadata"), timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["ok"] * 20

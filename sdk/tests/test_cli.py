@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pathlib
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -154,3 +156,51 @@ def test_the_console_script_is_installed(images):
     result = subprocess.run([CONSOLE_SCRIPT, "info", fixture_path("quadrants_int8_metadata"), "--json"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and json.loads(result.stdout)["labels"] == list(LABELS)
+
+
+def test_threads_over_the_bound_are_a_usage_error_and_help_states_the_bound(capsys):
+    limit = 4 * len(os.sched_getaffinity(0))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["classify", "x.jpg", "--threads", "100000"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"flowerlite classify: error: argument --threads: at most {limit} threads here (4 per usable CPU), "
+        "received '100000' (see flowerlite classify --help)\n")
+    with pytest.raises(SystemExit):
+        main(["classify", "--help"])
+    assert f"interpreter threads, at most 4 per usable CPU ({limit} here)" in " ".join(capsys.readouterr().out.split())
+
+
+def corrupt_tiffs(tmp_path) -> list[str]:
+    """Compressed TIFFs with a few bytes overwritten (seeded) on which libtiff writes warnings to stderr."""
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8))
+    paths = []
+    for compression, seed in (("tiff_lzw", 12), ("tiff_deflate", 4), ("tiff_deflate", 5), ("jpeg", 4)):
+        stream = io.BytesIO()
+        image.save(stream, "TIFF", compression=compression)
+        damaged = bytearray(stream.getvalue())
+        rng = np.random.default_rng(seed)
+        for _ in range(int(rng.choice([1, 2, 4]))):
+            damaged[int(rng.integers(len(damaged)))] = int(rng.integers(256))
+        path = tmp_path / f"{compression}-{seed}.tif"
+        path.write_bytes(bytes(damaged))
+        paths.append(str(path))
+    return paths
+
+
+def test_corrupt_tiffs_keep_the_one_line_stderr_promise(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(__file__).resolve().parents[1]))
+    paths = corrupt_tiffs(tmp_path)
+    decode = "import sys\nfrom PIL import Image\nfor p in sys.argv[1:]:\n    try:\n        Image.open(p).load()\n" \
+             "    except Exception:\n        pass"
+    raw = subprocess.run([sys.executable, "-c", decode, *paths], capture_output=True, text=True, timeout=60)
+    assert raw.stderr.count("\n") >= 4, raw.stderr  # libtiff itself does print on these files
+    for path in paths:
+        result = subprocess.run([sys.executable, "-m", "flowerlite", "classify", path, "--model",
+                                 fixture_path("quadrants_int8_metadata")], capture_output=True, text=True,
+                                env=env, timeout=120)
+        if result.returncode == 0:
+            assert result.stderr == "" and result.stdout.startswith(path), (path, result.stderr)
+        else:
+            assert result.returncode == 1 and result.stderr.count("\n") == 1, (path, result.stderr)
+            assert result.stderr.startswith(f"flowerlite: error: {path} "), result.stderr

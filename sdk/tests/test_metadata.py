@@ -13,6 +13,7 @@ import pytest
 
 from conftest import LABELS, fixture_path, quadrant_array
 from flowerlite import Classifier, InvalidModelError, MetadataError, ModelNotFoundError
+from flowerlite import _embed
 from flowerlite._tflite_model import parse_model
 from flowerlite.metadata import LABELS_FILE, ModelMetadata, _associated_files, read_metadata, write_metadata
 
@@ -307,6 +308,32 @@ def test_a_score_threshold_round_trips_and_is_absent_unless_set():
     assert written.score_threshold == pytest.approx(1 / 512)
     with pytest.raises(MetadataError, match=r"score_threshold must be in \[0, 1\) or None; received 1\.5"):
         write_metadata(plain(), dataclasses.replace(META, score_threshold=1.5))
+
+
+def with_label_bomb(model: str, size: int) -> bytes:
+    """The fixture model with its packed labels.txt replaced by ``size`` bytes that deflate to almost nothing."""
+    flatbuffer = _embed.split_zip(pathlib.Path(fixture_path(model)).read_bytes())[0]
+    packed = io.BytesIO()
+    packed.write(flatbuffer)
+    with zipfile.ZipFile(packed, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(LABELS_FILE, "w", force_zip64=True) as member:
+            chunk = b"a" * (1 << 20)
+            for _ in range(size >> 20):
+                member.write(chunk)
+    return packed.getvalue()
+
+
+def test_a_zip_bomb_label_file_is_refused_before_it_is_inflated(tmp_path):
+    # A 4.4 MB model whose labels.txt inflated to gigabytes reached 2.6 GB RSS before the LabelError.
+    path = tmp_path / "bomb.tflite"
+    path.write_bytes(with_label_bomb("quadrants_int8_metadata", 64 << 20))
+    assert path.stat().st_size < 200_000
+    message = (rf"{path}: label file 'labels.txt' unpacks to 67108864 bytes, over flowerlite's limit of 8388608 "
+               r"bytes \(8 MiB\); the model is corrupt or hostile")
+    with pytest.raises(MetadataError, match=message):
+        read_metadata(path)
+    with pytest.raises(MetadataError, match=message):
+        Classifier(path, safe_load=False)
 
 
 def test_a_confident_score_round_trips_as_custom_metadata_and_is_absent_unless_set():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import pathlib
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -247,7 +250,10 @@ def test_sixteen_bit_images_are_scaled_to_eight_bits(tmp_path):
     assert image.mode == "I;16"
     path = tmp_path / "sixteen.png"
     image.save(path)
-    for source in (image, path, Image.fromarray(array.astype(np.int32))):
+    ppm = tmp_path / "sixteen.ppm"  # Pillow opens 16-bit PPM/PGM as mode I
+    image.save(ppm)
+    assert Image.open(ppm).mode == "I"
+    for source in (image, path, array, ppm, Image.open(ppm)):
         got = np.asarray(load_image(source))[0, :, 0]
         assert list(got) == [0, 1, 128, 255], source
 
@@ -416,3 +422,124 @@ def test_preprocess_is_load_resize_crop_then_to_input_tensor(tmp_path):
     got = preprocess(pathlib.Path(path), 32, mean=(127.5,), std=(127.5,), dtype="uint8", scale=0.0078125,
                      zero_point=128)
     assert np.array_equal(got, expected)
+
+
+# --------------------------------------------------------------------------- hardening (issue 17)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8, np.uint32, np.uint64])
+def test_integer_arrays_other_than_uint8_and_uint16_are_refused_not_read_as_sixteen_bit(dtype):
+    # 0..255 values in an int64 array used to be scaled by 255/65535: a near-black image, no error.
+    array = quadrant_like(dtype)
+    with pytest.raises(ImageDecodeError, match=rf"{np.dtype(dtype).name} arrays have no known bit depth; "
+                                               r"pass uint8 for 0\.\.255 values"):
+        load_image(array)
+    assert np.array_equal(np.asarray(load_image(array.astype(np.uint8))), np.asarray(load_image(quadrant_like(np.uint8))))
+
+
+def test_a_mode_i_image_made_in_memory_is_refused_with_the_fix():
+    image = Image.fromarray(quadrant_like(np.uint8)).convert("I")  # 0..255 values in 32-bit pixels
+    with pytest.raises(ImageDecodeError, match="mode I image made in memory has no known bit depth; convert it to "
+                                               "mode L"):
+        load_image(image)
+
+
+def quadrant_like(dtype) -> np.ndarray:
+    array = np.full((24, 24), 10, dtype)
+    array[:12, 12:] = 120
+    return array
+
+
+@pytest.mark.parametrize("size", [(0, 0), (0, 7), (7, 0)])
+def test_empty_pil_images_raise_image_decode_error(size):
+    with pytest.raises(ImageDecodeError, match=rf"is empty \({size[0]}x{size[1]} pixels\)"):
+        load_image(Image.new("RGB", size))
+    with pytest.raises(ImageDecodeError, match="is empty"):
+        preprocess(Image.new("L", size), 32, mean=(0,), std=(1,))
+
+
+def test_a_fifo_image_path_is_refused_at_once_instead_of_blocking(tmp_path):
+    fifo = tmp_path / "image.fifo"
+    os.mkfifo(fifo)
+    code = ("import sys; from flowerlite.preprocessing import load_image\n"
+            "try:\n    load_image(sys.argv[1])\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
+    result = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=20,
+                            env=child_env())
+    assert result.stdout.strip() == f"ImageDecodeError {fifo} is a FIFO (named pipe), not an image file"
+
+
+def test_device_paths_and_directories_are_refused_as_images(tmp_path):
+    with pytest.raises(ImageDecodeError, match="/dev/zero is a character device, not an image file"):
+        load_image("/dev/zero")
+    with pytest.raises(ImageDecodeError, match="is a directory, not an image file"):
+        load_image(tmp_path)
+
+
+def child_env() -> dict:
+    """The environment of a child Python that imports this checkout's flowerlite (not timing out on a hang)."""
+    sdk = str(pathlib.Path(__file__).resolve().parents[1])
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([sdk, os.environ.get("PYTHONPATH", "")]))
+
+
+def test_every_corrupt_avif_is_an_image_decode_error():
+    # libavif's failures reached callers as a raw RuntimeError("Failed to decode image: ...").
+    pytest.importorskip("PIL.features").check("avif") or pytest.skip("Pillow here has no AVIF codec")
+    rng = np.random.default_rng(0)
+    stream = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(stream, "AVIF")
+    raw_failures, outcomes = set(), set()
+    for seed in range(150):
+        damaged = mutate(stream.getvalue(), seed)
+        try:
+            with Image.open(io.BytesIO(damaged)) as image:
+                image.load()
+        except Exception as exc:  # noqa: BLE001 - what Pillow alone raises
+            raw_failures.add(type(exc).__name__)
+        try:
+            load_image(damaged)
+            outcomes.add("ok")
+        except ImageDecodeError:
+            outcomes.add("ImageDecodeError")
+    assert "RuntimeError" in raw_failures, raw_failures  # the mutants reach the codec's RuntimeError
+    assert outcomes == {"ok", "ImageDecodeError"}
+
+
+def mutate(data: bytes, seed: int) -> bytes:
+    """``data`` with 1 to 8 random bytes overwritten (seeded)."""
+    rng = np.random.default_rng(seed)
+    damaged = bytearray(data)
+    for _ in range(int(rng.choice([1, 2, 4, 8]))):
+        damaged[int(rng.integers(len(damaged)))] = int(rng.integers(256))
+    return bytes(damaged)
+
+
+PEAK_RSS_CHILD = """
+import resource, sys
+from flowerlite.preprocessing import preprocess
+preprocess(sys.argv[2], 224, mean=(127.5,), std=(127.5,))  # warm: imports, first allocations
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+preprocess(sys.argv[1], 224, mean=(127.5,), std=(127.5,))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB is Linux's")
+@pytest.mark.parametrize(("mode", "fmt", "fill"), [
+    ("F", "TIFF", 0.5), ("I", "TIFF", 30000), ("I;16", "PNG", 30000), ("RGBA", "PNG", (10, 200, 10, 128)),
+    ("P", "PNG", 3),
+])
+def test_peak_memory_per_pixel_stays_bounded_for_every_costly_mode(tmp_path, mode, fmt, fill):
+    # A 64 MP F-mode TIFF of 384 KB used to peak at 2.26 GB: whole float64 copies, and a full copy from
+    # exif_transpose. At 16 MP that was 16-31 bytes a pixel over the baseline; on tiles it is 1-6.
+    width, height = 4000, 4000
+    path = tmp_path / f"big.{fmt.lower()}"
+    options = {"transparency": 0} if mode == "P" else {}
+    Image.new(mode, (width, height), fill).save(path, fmt, **options, **(
+        {"compression": "tiff_deflate"} if fmt == "TIFF" else {"compress_level": 1}))
+    small = tmp_path / "small.png"
+    Image.new("RGB", (64, 48)).save(small)
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, str(path), str(small)], capture_output=True,
+                            text=True, timeout=120, env=child_env())
+    assert result.returncode == 0, result.stderr[-2000:]
+    bytes_per_pixel = int(result.stdout) * 1024 / (width * height)
+    assert bytes_per_pixel < 8, f"{mode}: {bytes_per_pixel:.1f} bytes a pixel"
