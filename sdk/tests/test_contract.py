@@ -48,7 +48,10 @@ def test_release_file_name_refuses_an_unknown_variant_or_an_empty_backbone():
 
 def test_the_preprocessing_module_uses_the_contracts_crop_fraction():
     assert preprocessing.CROP_FRACTION is contract.CROP_FRACTION == 0.875
-    assert preprocessing.resize_and_crop(__import__("PIL.Image").Image.new("RGB", (300, 200)), 224).size == (224, 224)
+    from PIL import Image
+
+    # 300x200: shorter side to round(224 / 0.875) = 256, longer to 384, then the centred 224 square.
+    assert preprocessing.resize_and_crop(Image.new("RGB", (300, 200)), 224).size == (224, 224)
 
 
 # What would be a second copy of a contract value in Python code (tests may spell values out to check them).

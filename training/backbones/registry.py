@@ -2,7 +2,7 @@
 
 Like timm's `PretrainedCfg`, each entry says how its images must be prepared (input size and
 per-channel mean/std on 0-255 RGB pixels); resizing and cropping follow the one rule shared with
-the SDK (`flowerlite.preprocessing.CROP_FRACTION`).  `build` returns a Keras model whose output is
+the SDK (`flowerlite.contract.CROP_FRACTION`).  `build` returns a Keras model whose output is
 the backbone's last feature map, so heads and Grad-CAM attach to it.
 
 As in timm, the registry never imports its entries: each model module declares its backbones with
