@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+from flowerlite.contract import top_k_indices
 
 __all__ = ["ENGINES", "Preprocessing", "create_engine", "import_interpreter", "import_modules"]
 
@@ -53,8 +54,8 @@ def import_modules(engine: str, runtime: str | None) -> None:
 
 
 def _top_k(scores: np.ndarray, k: int) -> list[int]:
-    # Stable sort of the negated scores: quantised outputs tie often, and ties then go to the lower label.
-    return np.argsort(-scores.astype(np.float32), kind="stable")[:k].tolist()
+    # The SDK's order (quantised outputs tie often, and ties go to the lower label), from its one owner.
+    return top_k_indices(scores, k).tolist()
 
 
 class BareEngine:

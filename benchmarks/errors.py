@@ -1,14 +1,8 @@
-"""Errors of the benchmark harness, rooted at the SDK's `FlowerliteError` when the SDK is importable."""
+"""Errors of the benchmark harness, rooted at the SDK's `FlowerliteError` (the harness depends on the SDK)."""
 
 from __future__ import annotations
 
-try:
-    from flowerlite import FlowerliteError
-except ImportError:  # the harness can still compare two result files without the SDK
-
-    class FlowerliteError(Exception):
-        """Base class of every flowerlite error."""
-
+from flowerlite import FlowerliteError
 
 __all__ = ["BenchmarkError"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.errors import BenchmarkError
+from training.data.sampling import stratified_indices
 
 __all__ = ["ImageSet", "load_image_set", "select_subset", "SELECTIONS"]
 
@@ -36,11 +36,11 @@ class ImageSet:
 
 
 def select_subset(labels: list[int], limit: int, selection: str, seed: int) -> list[int]:
-    """Indices of `limit` items: the first ones, or a seeded stratified pick (round-robin over shuffled classes).
+    """Indices of `limit` items, in their original order: the first ones, or a seeded stratified pick.
 
-    The stratified pick shuffles each class's items with `seed`, then takes one item of every class in
-    turn (classes in label order) until `limit` are taken, so every class is represented as evenly as
-    possible; the result is in the original order.
+    The stratified pick is the build chain's (`training.data.sampling.stratified_indices`): one item of
+    every class in turn, classes and items shuffled with `seed`, so every class is represented as
+    evenly as possible.
     """
     if selection not in SELECTIONS:
         raise BenchmarkError(f"Unknown selection {selection!r}: use one of {', '.join(SELECTIONS)}")
@@ -48,22 +48,7 @@ def select_subset(labels: list[int], limit: int, selection: str, seed: int) -> l
         return list(range(len(labels)))
     if selection == "first":
         return list(range(limit))
-    by_class: dict[int, list[int]] = {}
-    for i, label in enumerate(labels):
-        by_class.setdefault(label, []).append(i)
-    queues = []
-    for label in sorted(by_class):
-        items = by_class[label][:]
-        random.Random(f"{seed}/{label}").shuffle(items)
-        queues.append(items)
-    chosen: list[int] = []
-    depth = 0
-    while len(chosen) < limit:
-        for items in queues:
-            if depth < len(items) and len(chosen) < limit:
-                chosen.append(items[depth])
-        depth += 1
-    return sorted(chosen)
+    return sorted(stratified_indices(labels, limit, seed))
 
 
 def _oxford102(data_dir: str | None):

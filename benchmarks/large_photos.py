@@ -143,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(megabytes):.1f} MB (a {sizes[0][0]}x{sizes[0][1]} one among them)", flush=True)
 
         from flowerlite import _large_jpeg
+        from flowerlite.contract import CROP_FRACTION
 
-        short_target = round(max(clf.info.input_size) / 0.875)
+        short_target = round(max(clf.info.input_size) / CROP_FRACTION)
         chosen = sorted({_large_jpeg.reduced_scale(w, h, short_target) for w, h in sizes})
         print(f"the classifier decodes these photos at 1/{' or 1/'.join(map(str, chosen))} scale "
               f"(margin {_large_jpeg.MARGIN}: the reduced shorter side stays >= {_large_jpeg.MARGIN * short_target} px)")

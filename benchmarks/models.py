@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import flowerlite
+from flowerlite.contract import CROP_FRACTION, RELEASE_GLOB, VARIANTS, parse_release_name
+
 from benchmarks.errors import BenchmarkError
 
 __all__ = ["ModelFile", "find_models", "read_model", "PRECISIONS"]
 
-PRECISIONS = ("float32", "float16", "int8")
-_RELEASED = re.compile(r"^flowerlite-(?P<backbone>.+)-(?P<precision>float32|float16|int8)$")
+PRECISIONS = VARIANTS  # a released file's variant is the harness's "precision"
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def find_models(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            found += sorted(entry.glob("flowerlite-*.tflite")) or sorted(entry.glob("*.tflite"))
+            found += sorted(entry.glob(RELEASE_GLOB)) or sorted(entry.glob("*.tflite"))
         elif entry.is_file():
             found.append(entry)
         else:
@@ -51,20 +53,20 @@ def find_models(paths: list[str | Path]) -> list[Path]:
         raise BenchmarkError(f"No .tflite model under {', '.join(map(str, paths))}: export one first (python -m training export) or pass --models FILE")
 
     def order(path: Path):
-        match = _RELEASED.match(path.stem)
-        return (match["backbone"], PRECISIONS.index(match["precision"])) if match else (path.stem, 99)
+        name = parse_release_name(path)
+        return (name.backbone, PRECISIONS.index(name.variant)) if name else (path.stem, 99)
 
     return sorted(dict.fromkeys(p.resolve() for p in found), key=order)
 
 
-_PRECISION_IN_NAME = re.compile(r"(?:^|[-_])(float32|float16|int8)(?:[-_]|$)")
+_PRECISION_IN_NAME = re.compile(rf"(?:^|[-_])({'|'.join(PRECISIONS)})(?:[-_]|$)")
 
 
 def _name(path: Path) -> tuple[str, str, str]:
     """(variant, backbone, precision) from a file name: flowerlite-<backbone>-<precision>, else any name."""
-    match = _RELEASED.match(path.stem)
-    if match:
-        return f"{match['backbone']}-{match['precision']}", match["backbone"], match["precision"]
+    name = parse_release_name(path)
+    if name:
+        return f"{name.backbone}-{name.variant}", name.backbone, name.variant
     found = _PRECISION_IN_NAME.search(path.stem)  # e.g. a fixture "quadrants_int8_metadata"
     if found:
         rest = path.stem[: found.start(1)] + path.stem[found.end(1) :]
@@ -77,14 +79,8 @@ def read_model(path: Path) -> ModelFile:
     """Name, size, checksum, labels and preprocessing of a model, through the SDK's public API.
 
     Raises:
-        BenchmarkError: if the SDK is not importable.
         FlowerliteError: if the model or its metadata cannot be used (the SDK's message).
     """
-    try:
-        import flowerlite
-        from flowerlite.preprocessing import CROP_FRACTION
-    except ImportError as exc:
-        raise BenchmarkError(f"The flowerlite SDK is needed to read {path} ({exc}): pip install -e . from the repository root") from None
     variant, backbone, precision = _name(path)
     data = path.read_bytes()
     with flowerlite.Classifier(path) as classifier:

@@ -11,33 +11,18 @@ process, after the timed jobs, so no timing is disturbed.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from benchmarks.models import ModelFile
-from training.realworld import PhotoScores, Selective
+from benchmarks.report import RealWorldResult, Target  # the report's schema owns the result type
 
 __all__ = ["RealWorldResult", "check_photo_sets", "measure_photo_sets", "realworld_targets", "MEAN_CLASS_TOP1_GOAL"]
 
 # The issue's goal for the released int8 file on real-world photos (mean per-class top-1).
 MEAN_CLASS_TOP1_GOAL = 0.80
-
-
-@dataclass(frozen=True)
-class RealWorldResult:
-    """One variant on one real-world photo set."""
-
-    variant: str
-    photo_set: str  # the folder as given on the command line
-    n_classes: int  # classes (folders) in the set; the model is scored over all of its own labels
-    scores: PhotoScores
-    fitted: Selective | None  # `realworld.confident_level` of these scores: what these photos would choose
-    confident_score: float | None  # the level the file carries in its metadata (None: none)
-    at_confident: Selective | None  # answered share and accuracy at the file's own level, on these photos
-    seconds: float
 
 
 def check_photo_sets(photo_sets: Sequence[str | Path], models: Sequence[ModelFile]) -> None:
@@ -94,7 +79,6 @@ def realworld_targets(results: Sequence[RealWorldResult], precisions: dict[str, 
 
     `precisions` maps variant -> precision (float32, float16, int8 or "").
     """
-    from benchmarks.report import Target
     from training.realworld import CONFIDENT_TARGET
 
     targets = []

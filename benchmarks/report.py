@@ -14,8 +14,8 @@ from benchmarks import SCHEMA_VERSION  # bumped when a field changes meaning or 
 from benchmarks.errors import BenchmarkError
 from benchmarks.files import write_atomic
 from benchmarks.machine import MachineInfo, PythonInfo
-from benchmarks.realworld import RealWorldResult
 from benchmarks.stats import ClassAccuracy, LatencyStats
+from training.realworld import PhotoScores, Selective
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -174,6 +174,20 @@ class Target:
 
 
 @dataclass(frozen=True)
+class RealWorldResult:
+    """One variant on one real-world photo set."""
+
+    variant: str
+    photo_set: str  # the folder as given on the command line
+    n_classes: int  # classes (folders) in the set; the model is scored over all of its own labels
+    scores: PhotoScores
+    fitted: Selective | None  # `realworld.confident_level` of these scores: what these photos would choose
+    confident_score: float | None  # the level the file carries in its metadata (None: none)
+    at_confident: Selective | None  # answered share and accuracy at the file's own level, on these photos
+    seconds: float
+
+
+@dataclass(frozen=True)
 class BenchmarkReport:
     """Everything one benchmark run measured, with what it ran on and how."""
 
@@ -221,7 +235,8 @@ def write_json(report: BenchmarkReport, path: str | Path) -> Path:
 
 def _build(hint, value):
     if value is None:
-        return None
+        # `_clean` writes NaN as null: a plain float field reads it back as NaN, an optional one as None.
+        return float("nan") if hint is float else None
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]

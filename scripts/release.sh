@@ -43,32 +43,12 @@ data=()
 photos=()
 [ -n "$photos_dir" ] && photos=(--photos "$photos_dir")
 
-# Students ([distill] configs) learn from finished runs, so they train after every other config; a
-# student whose teachers or init_from name another student's run (efficientnet_lite0_distill2 starts from
-# efficientnet_lite0_distill) trains after that one, whatever order the names sort in.
-ordered=()
-students=()
-for config in "${configs[@]}"; do
-  if grep -q '^\[distill\]' "$config"; then students+=("$config"); else ordered+=("$config"); fi
-done
-needs() {  # the run names a student's [distill] section refers to (teachers, init_from: its only strings)
-  sed -n '/^\[distill\]/,/^\[/{s/#.*//;p}' "$1" | grep -o '"[^"]*"' | tr -d '"' | xargs -r -n1 basename
-}
-while [ ${#students[@]} -gt 0 ]; do
-  left=()
-  for config in "${students[@]}"; do
-    waits=0
-    deps=$(needs "$config")
-    for other in "${students[@]}"; do
-      [ "$other" != "$config" ] && grep -qxF "$(basename "$other" .toml)" <<< "$deps" && waits=1
-    done
-    if [ "$waits" = 0 ]; then ordered+=("$config"); else left+=("$config"); fi
-  done
-  if [ ${#left[@]} -eq ${#students[@]} ]; then
-    echo "release.sh: these students learn from each other in a circle: ${left[*]}" >&2; exit 2
-  fi
-  students=("${left[@]}")
-done
+# Students ([distill] configs) learn from finished runs, so they train after the runs they name as teachers
+# or init_from (efficientnet_lite0_distill2 starts from efficientnet_lite0_distill), whatever order the names
+# sort in. The order, and the refusal of students that learn from each other in a circle, come from Python
+# (`python -m training plan`, which reads the configs with training.config).
+plan=$("$PYTHON" -m training plan "${configs[@]}") || exit $?
+mapfile -t ordered <<< "$plan"
 runs=()
 for config in "${ordered[@]}"; do
   run="runs/$(basename "$config" .toml)"

@@ -38,19 +38,22 @@ def cmd_train(args) -> int:
 
 
 def cmd_ensemble(args) -> int:
-    from training.config import load_config
+    from training.checksums import read_run_config
     from training.data import load_dataset
-    from training.errors import ConfigError
     from training.ensemble import evaluate_ensemble
 
     # The data (and a folder dataset's seeded split) as the first run was trained on.
-    config_file = Path(args.runs[0]) / "config.toml"
-    if not config_file.is_file():
-        raise ConfigError(f"{args.runs[0]!r} is not a finished run (no config.toml): train it first or fix the path")
-    config = load_config(config_file)
+    config = read_run_config(args.runs[0])
     split = load_dataset(config.data, args.data_dir, seed=config.seed)
     report = evaluate_ensemble(args.runs, split, args.subsets)
     print(report.table(), end="")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from training.plan import training_order
+
+    print("\n".join(map(str, training_order(args.configs))))
     return 0
 
 
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--photos", help="real-world photo set (a folder per class, named as the classes), scored after every "
                                     "phase-2 epoch for the record, e.g. ../shared/realworld-val; never trained on")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("plan", help="print experiment configs in training order (students after the runs they learn from)")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="experiment TOML files")
+    p.set_defaults(func=cmd_plan)
     from training.export.cli import add_subcommands as add_export_subcommands  # export, release, evaluate, card
 
     add_export_subcommands(sub)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from training.checksums import CONFIG_FILE, read_run_config
 from training.errors import ConfigError
 
 __all__ = ["Teacher", "model_file", "check_finished_runs", "load_teachers", "with_teacher_targets"]
@@ -43,9 +44,9 @@ def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher") -> N
     """
     for raw in paths:
         path = model_file(raw)
-        if not path.is_file() or not (path.parent / "config.toml").is_file():
+        if not path.is_file() or not (path.parent / CONFIG_FILE).is_file():
             raise ConfigError(
-                f"[distill] {what} {str(raw)!r} is not a finished run (need {path.name} and config.toml "
+                f"[distill] {what} {str(raw)!r} is not a finished run (need {path.name} and {CONFIG_FILE} "
                 "in its run directory): train it first or fix the path"
             )
 
@@ -59,13 +60,11 @@ def load_teachers(paths: Sequence[str | Path], num_classes: int) -> list[Teacher
     import keras
 
     from training.backbones.registry import get_backbone
-    from training.config import load_config
-
     check_finished_runs(paths)
     teachers = []
     for raw in paths:
         path = model_file(raw)
-        config = load_config(path.parent / "config.toml")
+        config = read_run_config(path.parent)
         spec = get_backbone(config.backbone)
         try:
             model = keras.models.load_model(path, compile=False)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-try:
-    from flowerlite import FlowerliteError
-except ImportError:  # the SDK is not installed: keep the build chain usable on its own
+from flowerlite import FlowerliteError  # the build chain depends on the SDK (same repository)
 
-    class FlowerliteError(Exception):
-        """Base class of every flowerlite error."""
+__all__ = ["FlowerliteError", "ConfigError", "DatasetError", "WeightsError"]
 
 
 class ConfigError(FlowerliteError, ValueError):

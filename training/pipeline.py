@@ -9,17 +9,13 @@ from __future__ import annotations
 from typing import Sequence
 
 import tensorflow as tf
+from flowerlite.contract import CROP_FRACTION  # the SDK's release contract owns the crop rule
 
 from training.augment import camera, colour_and_light, mosaic_tiles, zoom_out
 from training.config import AugmentConfig
 from training.mixing import mix_batch, mixing_enabled
 
 __all__ = ["CROP_FRACTION", "decode_image", "resize_and_crop", "random_resized_crop", "make_dataset"]
-
-try:
-    from flowerlite.preprocessing import CROP_FRACTION
-except ImportError:  # the SDK not installed: the same documented constant
-    CROP_FRACTION = 0.875
 
 AUTOTUNE = tf.data.AUTOTUNE
 

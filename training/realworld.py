@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
+from flowerlite.contract import top_k_indices
 from flowerlite.metadata import CONFIDENT_ACCURACY
 
 __all__ = ["THRESHOLDS", "CONFIDENT_TARGET", "LEVELS", "MIN_ANSWERED", "Selective", "PhotoScores", "score_predictions", "confident_level"]
@@ -86,8 +87,7 @@ def score_predictions(probs: np.ndarray, labels: Sequence[int], labels_text: Seq
         raise ValueError(f"Expected scores of shape ({len(labels)}, {len(labels_text)}). Received: {probs.shape}")
     if not len(labels):
         raise ValueError("No photos to score")
-    # Stable order: ties go to the lower index, as the SDK's top-k.
-    order = np.argsort(-probs, axis=1, kind="stable")
+    order = top_k_indices(probs)  # the SDK's order: ties go to the lower index
     right = order[:, 0] == labels
     in_top5 = (order[:, :5] == labels[:, None]).any(axis=1)
     per_class = {labels_text[c]: float(right[labels == c].mean()) for c in sorted(set(labels.tolist()))}

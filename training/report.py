@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
+
+from training.checksums import read_run_config
+from training.config import TrainConfig
 
 __all__ = ["results_table"]
 
@@ -25,27 +27,22 @@ def _realworld(value) -> str:
     return f"{_pct(scores.mean_class_top1)} / {_pct(scores.top1)}"
 
 
-def _recipe(cfg: dict) -> str:
+def _recipe(config: TrainConfig) -> str:
     # The phase-2 choices that differ between runs, in a few words.
-    p2, aug = cfg.get("phase2", {}), cfg.get("augment", {})
-    parts = [
-        "all layers" if p2.get("fine_tune_from") == "all" else "top",
-        f"{p2.get('epochs', '?')} ep",
-        f"lr {p2.get('learning_rate', '?'):g}" if isinstance(p2.get("learning_rate"), (int, float)) else "lr ?",
-    ]
-    mixing = [name for name, key in (("mixup", "mixup_alpha"), ("cutmix", "cutmix_alpha")) if aug.get(key, 0) > 0]
+    p2, aug, distill = config.phase2, config.augment, config.distill
+    parts = ["all layers" if p2.fine_tune_from == "all" else "top", f"{p2.epochs} ep", f"lr {p2.learning_rate:g}"]
+    mixing = [name for name, alpha in (("mixup", aug.mixup_alpha), ("cutmix", aug.cutmix_alpha)) if alpha > 0]
     if mixing:
         parts.append("+".join(mixing))
-    if p2.get("ema_momentum", 0) > 0:
-        parts.append(f"EMA {p2['ema_momentum']:g}")
-    if p2.get("train_batchnorm"):
+    if p2.ema_momentum > 0:
+        parts.append(f"EMA {p2.ema_momentum:g}")
+    if p2.train_batchnorm:
         parts.append("BatchNorm trained")
-    distill = cfg.get("distill", {})
-    if distill.get("teachers"):
-        names = ", ".join(Path(t).name for t in distill["teachers"])
-        parts.append(f"distilled from {names}" + (f" (weight {distill['weight']:g})" if distill.get("weight", 1) != 1 else ""))
-    if distill.get("init_from"):
-        parts.append(f"started from {Path(distill['init_from']).name}")
+    if distill.teachers:
+        names = ", ".join(Path(t).name for t in distill.teachers)
+        parts.append(f"distilled from {names}" + (f" (weight {distill.weight:g})" if distill.weight != 1 else ""))
+    if distill.init_from:
+        parts.append(f"started from {Path(distill.init_from).name}")
     return ", ".join(parts)
 
 
@@ -61,13 +58,13 @@ def results_table(run_dirs: list[Path]) -> str:
         if not metrics_path.exists():
             continue
         m = json.loads(metrics_path.read_text())
-        cfg = tomllib.loads((run / "config.toml").read_text())
-        size = cfg.get("image_size") or "native"
+        config = read_run_config(run)
+        size = config.image_size or "native"
         # A run started from another one (`init_from`) skips phase 1: no time to report.
         skipped = m["phase1_val"] is None and not m["phase1_seconds"]
         phase1_time = "skipped" if skipped else f"{m['phase1_seconds'] / 60:.1f} min"
         rows.append(
-            f"| {run.name} | {cfg['backbone']} | {size} | {_recipe(cfg)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
+            f"| {run.name} | {config.backbone} | {size} | {_recipe(config)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
             f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {_realworld(m.get('realworld'))} | {m['best_epoch']} | "
             f"{phase1_time} | {m['phase2_seconds'] / 60:.1f} min |"
         )

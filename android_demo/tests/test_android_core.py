@@ -293,3 +293,29 @@ def test_the_jvm_core_reads_a_model_that_carries_a_confident_score(jvm_core, ima
         assert java["model"]["labels"] == list(meta.labels)
         assert np.array_equal(np.float32(java["model"]["mean"]), np.float32(meta.mean))
         _assert_same_categories(java, clf, images, sdk_default, sdk_unthresholded)
+
+
+@pytest.mark.parametrize("fixture, rows", [
+    ("quadrants_float32_metadata", ["0.25 0.0 0.25 0.5", "0.0 -0.0 0.5 0.5", "0.25 0.25 0.25 0.25"]),
+    ("quadrants_int8_metadata", ["0 100 100 55", "255 0 255 0", "7 7 7 7"]),
+])
+def test_the_jvm_core_orders_tied_scores_as_the_sdk_contract(fixture, rows, jvm_core, tmp_path):
+    """Replayed output rows full of ties: the JVM core's categories come in `flowerlite.contract.top_k_indices`
+    order (descending score, ties to the lower index, 0.0 equal to -0.0), the order the SDK returns."""
+    from PIL import Image
+
+    from flowerlite.contract import top_k_indices
+
+    model = ROOT / "sdk" / "tests" / "fixtures" / f"{fixture}.tflite"
+    if not model.is_file():
+        pytest.skip(f"{model} not found")
+    images = []
+    for i in range(len(rows)):
+        images.append(tmp_path / f"{i}.png")
+        Image.new("RGB", (16, 16), (40 * i, 0, 0)).save(images[-1])
+    (tmp_path / "outputs.txt").write_text("\n".join(rows) + "\n")
+    result = _cli(jvm_core, model, *images, "--outputs", tmp_path / "outputs.txt")
+    assert result.returncode == 0, result.stderr
+    for row, jimage in zip(rows, json.loads(result.stdout)["images"], strict=True):
+        expected = top_k_indices(np.array([float(v) for v in row.split()]), MAX_RESULTS).tolist()
+        assert [i for i, _ in jimage["categories_threshold_0"]] == expected, row

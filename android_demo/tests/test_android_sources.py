@@ -93,3 +93,20 @@ def test_every_core_class_the_app_imports_exists():
     assert {"FlowerClassifier", "ClassifierModel", "InferenceEngine"} <= used
     for name in used:
         assert (CORE_MAIN / "org/flowerlite/core" / f"{name}.java").is_file(), name
+
+
+def test_the_java_crop_fraction_and_the_kotlin_file_name_reading_equal_the_sdk_release_contract():
+    from flowerlite.contract import CROP_FRACTION, RELEASE_PREFIX, RELEASE_SUFFIX, VARIANTS, parse_release_name, release_file_name
+
+    java = (CORE_MAIN / "org/flowerlite/core/ImagePreprocessor.java").read_text()
+    assert [float(v) for v in re.findall(r"static final double CROP_FRACTION\s*=\s*([\d.eE+-]+)\s*;", java)] == [CROP_FRACTION]
+    kotlin = (APP / "src/main/kotlin/org/flowerlite/demo/ModelVariant.kt").read_text()
+    assert re.findall(r'removePrefix\("([^"]*)"\)', kotlin) == [RELEASE_PREFIX]
+    assert re.findall(r'removeSuffix\("([^"]*)"\)', kotlin) == [RELEASE_SUFFIX]
+    assert re.findall(r'endsWith\("(-[^"]*)"\)', kotlin) == ["-" + release_file_name("x", "int8").rsplit("-", 1)[1]]
+    # ModelVariant cuts the stem at its last '-': right only while no variant holds one.
+    assert "lastIndexOf('-')" in kotlin and not any("-" in v for v in VARIANTS)
+    for variant in VARIANTS:
+        stem = release_file_name("my-backbone", variant).removesuffix(RELEASE_SUFFIX).removeprefix(RELEASE_PREFIX)
+        cut = stem.rindex("-")
+        assert (stem[:cut], stem[cut + 1:]) == (parse_release_name(f"{RELEASE_PREFIX}{stem}{RELEASE_SUFFIX}").backbone, variant)

@@ -107,7 +107,8 @@ def test_real_world_results_round_trip_through_benchmark_json_with_nan_as_null(t
     report = dataclasses.replace(make_report(), realworld=(result, empty))
     back = read_json(write_json(report, tmp_path / "benchmark.json"))
     assert back.realworld[0] == result
-    assert back.realworld[1].scores.at(0.5).answered == 0 and back.realworld[1].scores.at(0.5).accuracy is None
+    # NaN (nothing answered) is written as null and read back as NaN, as `PhotoScores.from_dict` reads it.
+    assert back.realworld[1].scores.at(0.5).answered == 0 and np.isnan(back.realworld[1].scores.at(0.5).accuracy)
     assert "| lite0-int8 | 90.00% | 1 | 100.00% |" in render_markdown(back)  # nothing answered at 0.5: "–"
     assert "| lite0-int8 | 100.00% / 100.00% | 0.00% / – | 0.00% / – | 0.00% / – |" in render_markdown(back)
 

@@ -93,3 +93,10 @@ def test_a_job_reports_its_own_peak_memory_not_its_parents():
                           cwd=REPO, capture_output=True, text=True, check=True)
     assert int(done.stdout) < 200 * 2**20
     del ballast
+
+
+def test_the_stratified_subset_is_the_build_chains_one_sampler_in_original_order():
+    from training.data.sampling import stratified_indices
+
+    labels = [(7 * i) % 6 for i in range(40)]
+    assert select_subset(labels, 9, "stratified", seed=1) == sorted(stratified_indices(labels, 9, seed=1))

@@ -9,7 +9,9 @@ Example::
 
 Public modules: :mod:`flowerlite.classifier`, :mod:`flowerlite.containers` (Category, ImageResult,
 ClassifierOptions, ModelInfo), :mod:`flowerlite.preprocessing` (the shared image rule),
-:mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.errors`, and the
+:mod:`flowerlite.metadata` (standard TFLite metadata), :mod:`flowerlite.contract` (what the
+SDK shares with the build chain, the benchmarks and the Android demo: the crop fraction, the
+release file name, the top-k order), :mod:`flowerlite.errors`, and the
 ``flowerlite`` CLI (:mod:`flowerlite.cli`).
 Importing flowerlite is cheap: numpy, Pillow and the runtime load on first use.
 """

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._decode_pool import decode_in_order
 from .containers import ImageResult
 
-if TYPE_CHECKING:
-    from .classifier import Classifier
-
 __all__ = ["classify_stream"]
 
 
-def classify_stream(classifier: Classifier, images: Iterable[Any], top_k: int | None, threshold: float,
+def classify_stream(classifier: Any, images: Iterable[Any], top_k: int | None, threshold: float,
                     raise_errors: bool) -> Iterator[ImageResult]:
-    """Yields an :class:`ImageResult` per image, in order; raises an image's error instead when ``raise_errors``.
+    """Yields an :class:`ImageResult` per image of `classifier` (a `Classifier`), in order; raises an image's error instead when ``raise_errors``.
 
     Each image runs alone through the interpreter, as :meth:`Classifier.classify` runs it, so
     its scores are bit-identical to ``classify``'s whatever the model's kernels do with a batch;

@@ -49,6 +49,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import _files
+from .contract import CROP_FRACTION  # the release contract owns it; importable from here as ever
 from .errors import ImageDecodeError, ImageError, ImageNotFoundError, ImageTooLargeError
 
 __all__ = [
@@ -61,9 +62,6 @@ __all__ = [
     "to_input_tensor",
     "preprocess",
 ]
-
-CROP_FRACTION = 0.875
-"""The centre crop keeps this fraction of the resized shorter side (224 of 256)."""
 
 ALPHA_BACKGROUND = (255, 255, 255)
 """Transparent pixels are composited over this RGB colour (white)."""

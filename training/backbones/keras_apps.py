@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.backbones.registry import BackboneSpec, register, weights_cache_dir
+from training.backbones.registry import BackboneSpec, register_backbone, weights_cache_dir
 from training.errors import ConfigError, WeightsError
 
 __all__ = ["KERAS_APPS", "KerasApp", "KERAS_WEIGHTS_URL", "imagenet_weights_url"]
@@ -113,16 +113,19 @@ def _builder(app: KerasApp):
     return build
 
 
-for _app in KERAS_APPS.values():
-    register(
+@register_backbone
+def keras_applications() -> list[BackboneSpec]:
+    """The keras.applications backbones of KERAS_APPS, with ImageNet weights downloaded by Keras."""
+    return [
         BackboneSpec(
-            name=_app.name,
-            input_size=_app.input_size,
-            mean=_app.mean,
-            std=_app.std,
-            builder=_builder(_app),
-            grad_cam_layer=_app.grad_cam_layer,
-            fine_tune_from=_app.fine_tune_from,
-            description=f"{_app.constructor} from keras.applications (ImageNet weights downloaded by Keras)",
+            name=app.name,
+            input_size=app.input_size,
+            mean=app.mean,
+            std=app.std,
+            builder=_builder(app),
+            grad_cam_layer=app.grad_cam_layer,
+            fine_tune_from=app.fine_tune_from,
+            description=f"{app.constructor} from keras.applications (ImageNet weights downloaded by Keras)",
         )
-    )
+        for app in KERAS_APPS.values()
+    ]

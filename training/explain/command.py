@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +42,12 @@ def _open_classifier(path: str):
 def keras_contract(keras_path: str, layer: str | None, classifier) -> tuple[str, tuple, tuple]:
     """(Grad-CAM layer, mean, std) for a run's Keras model: from the registry, else --layer + TFLite metadata."""
     from training.backbones.registry import get_backbone
+    from training.checksums import CONFIG_FILE, read_run_config
     from training.explain.gradcam import grad_cam_layer_for_run
 
-    config = Path(keras_path).parent / "config.toml"
-    if config.exists():
-        spec = get_backbone(tomllib.loads(config.read_text()).get("backbone", ""))
+    run_dir = Path(keras_path).parent
+    if (run_dir / CONFIG_FILE).exists():
+        spec = get_backbone(read_run_config(run_dir).backbone)
         return layer or grad_cam_layer_for_run(keras_path), tuple(spec.mean), tuple(spec.std)
     if not layer:
         grad_cam_layer_for_run(keras_path)  # raises the error that says what to do

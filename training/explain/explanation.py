@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from flowerlite.contract import top_k_indices
 
+from training.explain.deployed import model_batch, model_facts
 from training.explain.errors import ExplainError
 from training.explain.gradcam import GradCam, GradCamExplainer, normalise
 
-__all__ = ["Explanation", "ImageExplainer", "model_batch", "model_facts"]
+__all__ = ["Explanation", "ImageExplainer", "model_batch", "model_facts"]  # the last two from `deployed`
 
 
 @dataclass
@@ -41,40 +43,6 @@ class Explanation:
     def predicted_index(self) -> int:
         """Index of the deployed model's top class."""
         return self.labels.index(self.top5[0][0])
-
-
-@dataclass(frozen=True)
-class ModelFacts:
-    """What the explanation tools need to know about a deployed model, read from the SDK."""
-
-    input_size: tuple[int, int]
-    labels: tuple[str, ...]
-    runtime: str
-    name: str
-
-
-def model_facts(classifier, path: str | Path = "") -> ModelFacts:
-    """Input size, labels and a short runtime description of an SDK classifier."""
-    info = classifier.info
-    kind = "int8" if info.input_dtype in ("uint8", "int8") else info.input_dtype
-    name = Path(path).name or info.name
-    return ModelFacts(input_size=tuple(info.input_size), labels=tuple(info.labels), runtime=f"TFLite {kind}", name=name)
-
-
-def model_batch(classifier, crops: np.ndarray) -> np.ndarray:
-    """Crops (N, H, W, 3) uint8, already of the model's size -> the model's input batch, via the SDK.
-
-    `Classifier.preprocess` would resize and crop again (shrinking the view by CROP_FRACTION), so
-    only the SDK's last step runs here: normalise and quantise with the model's own contract.
-    """
-    from flowerlite.preprocessing import to_input_tensor
-
-    info = classifier.info
-    return np.stack([
-        to_input_tensor(crop, mean=info.mean, std=info.std, dtype=info.input_dtype, scale=info.input_scale,
-                        zero_point=info.input_zero_point, channels=info.input_shape[3])
-        for crop in crops
-    ])
 
 
 class ImageExplainer:
@@ -120,7 +88,7 @@ class ImageExplainer:
         """Top-5, Grad-CAM and LIME for one image, all for the deployed model's top class."""
         crop = self.crop(image)
         probs = self.predict(crop[None])[0]
-        order = np.argsort(-probs, kind="stable")[:5]  # ties in label order, as the SDK sorts
+        order = top_k_indices(probs, 5)  # ties in label order, as the SDK sorts
         top5 = [(self.facts.labels[i], float(probs[i])) for i in order]
         target = int(order[0])
         # The Keras model (and its TFLite twin) may take another size than the deployed file.

@@ -8,14 +8,15 @@ a saturated softmax vanish and give noisy maps.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from training.checksums import CONFIG_FILE, read_run_config
 from training.errors import ConfigError
 from training.explain.errors import ExplainError
+from training.explain.head import head_parts
 
 __all__ = ["GradCam", "GradCamExplainer", "grad_cam", "grad_cam_layer_for_run", "load_classifier", "normalise"]
 
@@ -40,19 +41,16 @@ def grad_cam_layer_for_run(model_path: str | Path) -> str:
     """The Grad-CAM layer the registry declares for the backbone of the run holding `model_path`."""
     from training.backbones.registry import get_backbone
 
-    config_path = Path(model_path).parent / "config.toml"
-    if not config_path.exists():
+    run_dir = Path(model_path).parent
+    if not (run_dir / CONFIG_FILE).exists():
         raise ExplainError(
-            f"No config.toml beside {model_path}: cannot tell its backbone. Pass the layer explicitly "
+            f"No {CONFIG_FILE} beside {model_path}: cannot tell its backbone. Pass the layer explicitly "
             f"(--layer NAME), or point at a run directory's model.keras"
         )
-    backbone = tomllib.loads(config_path.read_text()).get("backbone")
-    if not backbone:
-        raise ExplainError(f"{config_path} names no backbone: is it a training run's config?")
     try:
-        return get_backbone(backbone).grad_cam_layer
+        return get_backbone(read_run_config(run_dir).backbone).grad_cam_layer
     except ConfigError as exc:
-        raise ExplainError(f"{config_path}: {exc}") from None
+        raise ExplainError(f"{run_dir / CONFIG_FILE}: {exc}") from None
 
 
 def load_classifier(model_path: str | Path):
@@ -75,26 +73,6 @@ def normalise(image: np.ndarray, mean, std) -> np.ndarray:
     return (np.asarray(image, np.float32) - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
 
 
-def _head_parts(model):
-    """(tensor feeding the head, layers before the final Dense, the final Dense) of a classifier."""
-    import keras
-
-    last = model.layers[-1]
-    if isinstance(last, keras.layers.Dense):
-        dense, before = last, []
-    elif hasattr(last, "layers") and last.layers and isinstance(last.layers[-1], keras.layers.Dense):
-        dense, before = last.layers[-1], list(last.layers[:-1])
-    else:
-        raise ExplainError(
-            f"Model {model.name!r} does not end in a Dense layer (or a head ending in one). "
-            f"Received: last layer {last.name!r} of type {type(last).__name__}"
-        )
-    activation = getattr(dense.activation, "__name__", str(dense.activation))
-    if activation not in ("softmax", "linear"):
-        raise ExplainError(f"The final Dense layer {dense.name!r} must be softmax or linear. Received: activation={activation}")
-    return last.input, before, dense
-
-
 class GradCamExplainer:
     """Grad-CAM for one classifier and layer; build once, explain many images.
 
@@ -111,7 +89,7 @@ class GradCamExplainer:
             raise ExplainError(f"Layer {layer!r} is not in model {model.name!r}: is the run's backbone the registered one?") from None
         if len(target.output.shape) != 4:
             raise ExplainError(f"Grad-CAM needs a spatial feature map. Received: layer {layer!r} with output shape {target.output.shape}")
-        features, self.before, self.dense = _head_parts(model)
+        features, self.before, self.dense = head_parts(model)
         self.model = keras.Model(model.input, [target.output, features])
         self.input_size = tuple(model.input_shape[1:3])
         self.layer = layer

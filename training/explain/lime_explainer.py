@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from training.explain.deployed import model_batch
 from training.explain.errors import ExplainError
 
 try:
@@ -91,8 +92,6 @@ class _BatchedLimeExplainer(LimeImageExplainer):
 
 def classifier_fn(classifier):
     """LIME's classifier function: a batch of uint8 images of the model's size -> probabilities."""
-
-    from training.explain.explanation import model_batch
 
     def predict(images: np.ndarray) -> np.ndarray:
         return np.asarray(classifier.scores(model_batch(classifier, np.asarray(images, np.uint8))), np.float64)

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from training.data.oxford102 import Sample
+from training.data.sampling import stratified_indices
 
 __all__ = ["stratified_sample", "load_crops", "normalise"]
 
 
 def stratified_sample(samples: Sequence[Sample], count: int, seed: int) -> list[Sample]:
-    """`count` samples, seeded, spread evenly over the classes (round-robin over shuffled classes)."""
-    rng = np.random.default_rng(seed)
-    by_class: dict[int, list[Sample]] = defaultdict(list)
-    for sample in samples:
-        by_class[sample.label].append(sample)
-    queues = []
-    for label in sorted(by_class):
-        group = by_class[label]
-        queues.append([group[i] for i in rng.permutation(len(group))])
-    order = rng.permutation(len(queues))
-    chosen: list[Sample] = []
-    depth = 0
-    while len(chosen) < min(count, len(samples)):
-        for q in order:
-            if depth < len(queues[q]) and len(chosen) < count:
-                chosen.append(queues[q][depth])
-        depth += 1
-    return chosen
+    """`count` samples, seeded, spread evenly over the classes (`training.data.sampling.stratified_indices`)."""
+    return [samples[i] for i in stratified_indices([s.label for s in samples], count, seed)]
 
 
 def load_crops(paths: Sequence[str | Path], size: int) -> np.ndarray:

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from flowerlite.contract import parse_release_name
 
 from training.data.oxford102 import Sample
 from training.export.errors import ExportError
 from training.realworld import PhotoScores, Selective
 
-__all__ = ["AccuracyResult", "PhotoSetResult", "default_threads", "variant_of", "evaluate_model", "evaluate_photo_set"]
+__all__ = ["AccuracyResult", "PhotoSetResult", "interpreter_threads", "variant_of", "evaluate_model", "evaluate_photo_set"]
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,18 @@ class PhotoSetResult:
                 "scores": self.scores.to_dict(), "confident": asdict(self.confident) if self.confident else None}
 
 
-def default_threads() -> int:
-    """Interpreter threads: the machine's cores, at most 4."""
+def interpreter_threads() -> int:
+    """Interpreter threads for evaluating a file: the machine's cores, at most 4.
+
+    Not the harness's `benchmarks.runner.default_threads`, which lists the thread counts a benchmark measures.
+    """
     return max(1, min(4, os.cpu_count() or 1))
 
 
 def variant_of(path: str | Path) -> str:
-    """The variant in a released file name (flowerlite-<backbone>-<variant>.tflite), else the stem."""
-    stem = Path(path).stem
-    return stem.rsplit("-", 1)[-1] if "-" in stem else stem
+    """The variant in a released file name (`flowerlite.contract`), else the file's stem."""
+    name = parse_release_name(path)
+    return name.variant if name else Path(path).stem
 
 
 def evaluate_model(path: str | Path, samples: Sequence[Sample], *, subset: str = "test",
@@ -86,7 +90,7 @@ def evaluate_model(path: str | Path, samples: Sequence[Sample], *, subset: str =
 
     path = Path(path)
     start = time.perf_counter()
-    with Classifier(path, num_threads=default_threads()) as classifier:
+    with Classifier(path, num_threads=interpreter_threads()) as classifier:
         if class_names is not None and tuple(classifier.labels) != tuple(class_names):
             raise ExportError(f"{path} carries other labels than the dataset's {len(class_names)} classes: "
                               "evaluate it on the dataset it was trained for")
@@ -123,7 +127,7 @@ def evaluate_photo_set(path: str | Path, photo_set: str | Path, *, progress: boo
     from training.realworld import confident_level, score_predictions
 
     path = Path(path)
-    with Classifier(path, num_threads=default_threads()) as classifier:
+    with Classifier(path, num_threads=interpreter_threads()) as classifier:
         labels = tuple(classifier.labels)
         photos = load_photo_set(photo_set, labels)
         probs = _probabilities(classifier, [s.path for s in photos.samples], f"{path.name} photos", progress, chunk)

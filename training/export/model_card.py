@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from flowerlite.contract import CROP_FRACTION
+
 from training.realworld import CONFIDENT_TARGET, MIN_ANSWERED, PhotoScores, Selective
 
 __all__ = ["FileEntry", "AccuracyRow", "RealWorldRow", "ModelCard", "render_model_card", "write_model_card",
@@ -188,7 +190,8 @@ def render_model_card(card: ModelCard) -> str:
         "## Model contract (also in every file's TFLite metadata)",
         "",
         f"- Input: one RGB image, {card.input_size} x {card.input_size}. Resize the shorter side to "
-        f"round({card.input_size} / 0.875) = {round(card.input_size / 0.875)} px (bilinear, antialiased), then crop the centre.",
+        f"round({card.input_size} / {CROP_FRACTION:g}) = {round(card.input_size / CROP_FRACTION)} px (bilinear, antialiased), "
+        "then crop the centre.",
         f"- Normalisation of float inputs: (pixel - mean) / std with mean ({mean}) and std ({std}) on 0-255 RGB.",
         "- The int8 file takes the raw uint8 pixels: its input quantisation performs the same normalisation.",
         f"- Output: probabilities (softmax) over {len(card.class_names)} classes; labels are packed in each file as "

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
+from flowerlite.contract import VARIANTS  # released variants, in the order the release builds and reports them
 
 from training.errors import ConfigError
 
 __all__ = ["QuantizationConfig", "VARIANTS"]
-
-# Released variants in the order the release builds and reports them.
-VARIANTS = ("float32", "float16", "int8", "dynamic")
 
 RepresentativeData = Callable[[], Iterator[list[np.ndarray]]]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from flowerlite.contract import CROP_FRACTION, RELEASE_GLOB, release_file_name
 
 from training.data.oxford102 import Split, data_checksums
 from training.export.calibration import load_crops, normalise, stratified_sample
@@ -28,13 +29,13 @@ from training.export.run import FinishedRun, load_run, select_best_run
 from training.export.temperature import TemperatureFit, apply_temperature, fit_temperature, scale_softmax_layer
 from training.export.verify import TOLERANCES, Tolerance, VerificationReport, verify_model
 
-__all__ = ["ExportOptions", "ExportReport", "model_file_name", "write_checksums", "export_run", "release",
+__all__ = ["ExportOptions", "ExportReport", "write_checksums", "export_run", "release",
            "report_json", "check_int8_loss", "RELEASE_FILES"]
 
 CARD_NAME = "MODEL_CARD.md"
 SUMS_NAME = "SHA256SUMS"
 # What a release owns in models/: replaced as a whole, nothing else there is touched.
-RELEASE_FILES = ("flowerlite-*.tflite", CARD_NAME, SUMS_NAME)
+RELEASE_FILES = (RELEASE_GLOB, CARD_NAME, SUMS_NAME)
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,6 @@ class ExportReport:
         return None
 
 
-def model_file_name(backbone: str, variant: str) -> str:
-    """The released file name, e.g. flowerlite-efficientnet_lite0-int8.tflite."""
-    return f"flowerlite-{backbone}-{variant}.tflite"
-
-
 def write_checksums(folder: Path, names: Sequence[str]) -> Path:
     """SHA256SUMS in `sha256sum -c` format for `names` inside `folder`."""
     from training.export.exporter import sha256_file
@@ -104,7 +100,7 @@ def _model_info(run: FinishedRun, split: Split, version: str, size: int) -> Mode
         version=version,
         description=(f"Oxford 102 flower classifier ({len(split.class_names)} classes), {run.config.backbone} "
                      f"fine-tuned by flowerlite. Input: RGB {size}x{size}, shorter side resized to "
-                     f"round({size}/0.875) then centre-cropped. Output: class probabilities."),
+                     f"round({size}/{CROP_FRACTION:g}) then centre-cropped. Output: class probabilities."),
         labels=tuple(split.class_names),
         mean=spec.mean,
         std=spec.std,
@@ -153,7 +149,7 @@ def _calibration_note(options: ExportOptions, count: int, classes: int, quantiza
             f"{'per-channel' if options.per_channel else 'per-tensor'} int8 weights (the converter's default), "
             f"int8 activations, uint8 input and output. Calibrated on {count} train images "
             f"({count / classes:.1f} per class, stratified, seed {options.seed}), prepared with the evaluation rule "
-            f"(`flowerlite.preprocessing`: shorter side to size/0.875, centre crop). The converter chose input "
+            f"(`flowerlite.preprocessing`: shorter side to size/{CROP_FRACTION:g}, centre crop). The converter chose input "
             f"scale {scale:g} and zero point {zero}, i.e. the uint8 input is the raw pixel and (x - 127) / 128 "
             f"costs nothing.")
     if loss is not None:
@@ -231,7 +227,7 @@ def export_run(
     for variant in tqdm(options.variants, desc="export", unit="file"):
         quantization = (QuantizationConfig.for_int8(calibration, per_channel=options.per_channel) if variant == "int8"
                         else QuantizationConfig(variant))
-        exported = export_model(model, out_dir / model_file_name(run.config.backbone, variant), quantization, info)
+        exported = export_model(model, out_dir / release_file_name(run.config.backbone, variant), quantization, info)
         try:
             _check_input_quantization(exported, info)
             if options.photo_set is not None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from training.config import TrainConfig, config_from_dict
+from training.checksums import CONFIG_FILE, read_run_config
+from training.config import TrainConfig
 from training.export.errors import RunError
 
 __all__ = ["FinishedRun", "load_run", "select_best_run"]
@@ -57,20 +58,18 @@ def load_run(run_dir: str | Path) -> FinishedRun:
     Raises:
         RunError: if a file is missing (the run is unfinished) or unreadable.
     """
-    import tomllib
-
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"Run directory not found: {run_dir}")
-    for name in ("config.toml", "metrics.json", "data_checksums.json", "model.keras"):
+    for name in (CONFIG_FILE, "metrics.json", "data_checksums.json", "model.keras"):
         if not (run_dir / name).exists():
             raise RunError(f"{run_dir} has no {name}: the run is unfinished; resume it with `python -m training train`")
     try:
-        config_toml = (run_dir / "config.toml").read_text()
-        config = config_from_dict(tomllib.loads(config_toml))
+        config_toml = (run_dir / CONFIG_FILE).read_text()
+        config = read_run_config(run_dir)
         metrics = json.loads((run_dir / "metrics.json").read_text())
         sums = json.loads((run_dir / "data_checksums.json").read_text())
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+    except ValueError as exc:  # ConfigError (a bad config.toml) and JSON errors
         raise RunError(f"{run_dir} holds an unreadable run file ({exc}): re-run training") from None
     val = metrics.get("phase2_val")
     if config.data.train_on != "train+val" and (not isinstance(val, (int, float)) or math.isnan(val)):

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from training.export.errors import VerificationError
-from training.export.evaluate import default_threads
+from training.export.evaluate import interpreter_threads
 from training.export.exporter import ModelInfo
 
 __all__ = ["Tolerance", "TOLERANCES", "VerificationReport", "sdk_probabilities", "verify_model"]
@@ -58,7 +58,7 @@ def sdk_probabilities(path: str | Path, image_paths: Sequence[str | Path], chunk
     from flowerlite.classifier import Classifier
 
     rows = []
-    with Classifier(path, num_threads=default_threads()) as classifier:
+    with Classifier(path, num_threads=interpreter_threads()) as classifier:
         for start in range(0, len(image_paths), chunk):
             batch = np.concatenate([classifier.preprocess(p) for p in image_paths[start : start + chunk]])
             rows.append(classifier.scores(batch))

@@ -50,8 +50,8 @@ def test_an_unknown_strategy_exits_2_before_training(flower_folder, tmp_path, ca
 def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "a_student.toml").write_text('name = "a_student"\n\n[distill]\nteachers = ["runs/b"]\n')
-    (configs / "b.toml").write_text('name = "b"\n')
+    (configs / "a_student.toml").write_text('name = "a_student"\nbackbone = "vgg16"\n\n[distill]\nteachers = ["runs/b"]\n')
+    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
 
     trained, _ = _release_sh_training_order(tmp_path, configs / "a_student.toml", configs / "b.toml")
 
@@ -60,15 +60,21 @@ def test_release_sh_trains_distillation_students_after_their_teachers(tmp_path):
 
 
 def _release_sh_training_order(tmp_path, *configs, check=True, options=()):
-    """The configs `scripts/release.sh` trains, in order, with a fake interpreter that only logs its calls."""
+    """The configs `scripts/release.sh` trains, in order, with a fake interpreter that logs its calls.
+
+    The fake trains and releases nothing; only `-m training plan` (which orders the configs) runs, on this
+    interpreter.
+    """
     import os
     import subprocess
+    import sys
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
     calls = tmp_path / "calls.txt"
     fake = tmp_path / "python"
-    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n'
+                    f'if [ "$1 $2 $3" = "-m training plan" ]; then exec {sys.executable} "$@"; fi\n')
     fake.chmod(0o755)
     done = subprocess.run(["bash", "scripts/release.sh", "--data-dir", str(tmp_path), *options, *map(str, configs)],
                           cwd=repo, env=os.environ | {"PYTHON": str(fake)}, check=check, capture_output=True, text=True)
@@ -79,9 +85,9 @@ def _release_sh_training_order(tmp_path, *configs, check=True, options=()):
 def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_the_names(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "a_polish.toml").write_text('name = "a_polish"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n')
-    (configs / "b.toml").write_text('name = "b"\n')
-    (configs / "z_student.toml").write_text('name = "z_student"\n[distill]  # "runs/a_polish" in a comment\nteachers = [\n  "runs/b",\n]\n')
+    (configs / "a_polish.toml").write_text('name = "a_polish"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n')
+    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
+    (configs / "z_student.toml").write_text('name = "z_student"\nbackbone = "vgg16"\n[distill]  # "runs/a_polish" in a comment\nteachers = [\n  "runs/b",\n]\n')
 
     trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_polish.toml", "b.toml", "z_student.toml")))
 
@@ -91,8 +97,8 @@ def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_t
 def test_release_sh_refuses_students_that_learn_from_each_other(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "x.toml").write_text('name = "x"\n[distill]\nteachers = ["runs/y"]\n')
-    (configs / "y.toml").write_text('name = "y"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/x"\n')
+    (configs / "x.toml").write_text('name = "x"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/y"]\n')
+    (configs / "y.toml").write_text('name = "y"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/x"\n')
 
     trained, done = _release_sh_training_order(tmp_path, configs / "x.toml", configs / "y.toml", check=False)
 
@@ -136,7 +142,7 @@ def test_a_missing_distillation_teacher_exits_2_before_anything_is_trained(flowe
 def test_release_sh_passes_the_real_world_photos_to_the_release_unless_told_not_to(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "b.toml").write_text('name = "b"\n')
+    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
     photos = tmp_path / "my photos"
 
     _release_sh_training_order(tmp_path, configs / "b.toml", options=("--photos", str(photos)))
@@ -160,6 +166,29 @@ def test_release_sh_by_default_trains_the_official_run_then_its_train_plus_val_t
     assert official["data"].get("train_on", "train") == "train" and shipped["data"]["train_on"] == "train+val"
     # The same recipe: only the name and the data differ.
     assert {k: v for k, v in official.items() if k not in ("name", "data")} == {k: v for k, v in shipped.items() if k not in ("name", "data")}
-    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    calls = [line for line in (tmp_path / "calls.txt").read_text().splitlines() if not line.startswith("-m training plan")]
     assert all(f"--photos {tmp_path / 'photos'}" in line for line in calls)
     assert "--runs runs/efficientnet_lite0_realworld runs/efficientnet_lite0_realworld_trainval" in calls[-1]
+
+
+def test_release_sh_orders_the_configs_with_python_and_stops_on_a_broken_one_before_training(tmp_path):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
+    (configs / "bad.toml").write_text('name = "bad"\nbackbone = "vgg16"\n[distill]\nteacher = ["runs/b"]\n')
+
+    trained, done = _release_sh_training_order(tmp_path, configs / "b.toml", configs / "bad.toml", check=False)
+
+    assert done.returncode == 2 and trained == []
+    assert "error: Unknown key(s) ['teacher'] in [distill]" in done.stderr
+    assert (tmp_path / "calls.txt").read_text().splitlines() == [f"-m training plan {configs / 'b.toml'} {configs / 'bad.toml'}"]
+
+
+def test_plan_prints_students_after_the_runs_they_name_even_through_their_model_keras(tmp_path, capsys):
+    (tmp_path / "a.toml").write_text('name = "a"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/z/model.keras"]\n')
+    (tmp_path / "z.toml").write_text('name = "z"\nbackbone = "vgg16"\n[distill]\ninit_from = "runs/c"\n')
+    (tmp_path / "c.toml").write_text('name = "c"\nbackbone = "vgg16"\n')
+
+    assert main(["plan", str(tmp_path / "a.toml"), str(tmp_path / "z.toml"), str(tmp_path / "c.toml")]) == 0
+
+    assert capsys.readouterr().out.split() == [str(tmp_path / n) for n in ("c.toml", "z.toml", "a.toml")]

@@ -1,14 +1,18 @@
 """The results table read from run directories."""
 
 import json
+import tomllib
 
+from training.checksums import to_toml
+from training.config import config_from_dict
 from training.report import results_table
 
 
 def _run(tmp_path, name, config, metrics):
+    """A run directory whose config.toml the trainer's own writer wrote (from `config`, a TOML excerpt)."""
     run = tmp_path / name
     run.mkdir()
-    (run / "config.toml").write_text(config)
+    (run / "config.toml").write_text(to_toml(config_from_dict({"name": name, **tomllib.loads(config)}).to_dict()))
     (run / "metrics.json").write_text(json.dumps(metrics))
     return run
 
@@ -76,3 +80,18 @@ def test_a_run_measured_on_real_world_photos_shows_mean_per_class_and_image_top1
     assert "| phase 2 val | phase 2 test | real-world (mean per-class / top-1) | best epoch |" in header
     assert "| 92.65% | 89.72% | 83.33% / 75.00% | 13 |" in row
     assert "| 92.65% | 89.72% | — | 13 |" in old_row
+
+
+def test_a_run_directory_is_read_through_the_run_config_reader_and_its_errors(tmp_path):
+    import pytest
+
+    from training.checksums import read_run_config
+    from training.errors import ConfigError
+
+    run = _run(tmp_path, "plain", 'backbone = "efficientnet_lite0"\n[phase2]\nepochs = 15\n', METRICS)
+    assert read_run_config(run).phase2.epochs == 15 and read_run_config(run).name == "plain"
+    with pytest.raises(ConfigError, match=r"'.*absent' is not a finished run \(no config.toml\): train it first"):
+        read_run_config(tmp_path / "absent")
+    (run / "config.toml").write_text('backbone = "efficientnet_lite0"\n[phase2]\nepoch = 15\n')
+    with pytest.raises(ConfigError, match=r"Unknown key\(s\) \['epoch'\] in \[phase2\]"):
+        results_table([run])  # a config that is not a training config is refused, not half-read

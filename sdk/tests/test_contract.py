@@ -1,0 +1,122 @@
+"""flowerlite.contract: the crop rule and the release file name, defined once and read by every part."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flowerlite import contract, preprocessing
+from flowerlite.contract import (
+    CROP_FRACTION,
+    RELEASE_GLOB,
+    VARIANTS,
+    ReleaseName,
+    parse_release_name,
+    release_file_name,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_release_file_name_round_trips_through_the_parser_for_every_variant():
+    for variant in VARIANTS:
+        name = release_file_name("efficientnet_lite0", variant)
+        assert name == f"flowerlite-efficientnet_lite0-{variant}.tflite"
+        assert Path(name).match(RELEASE_GLOB)
+        assert parse_release_name(Path("models") / name) == ReleaseName("efficientnet_lite0", variant)
+        assert parse_release_name(name).file_name == name
+
+
+def test_a_backbone_with_hyphens_keeps_them_and_the_variant_is_the_last_part():
+    assert parse_release_name("flowerlite-my-net-v2-float16.tflite") == ReleaseName("my-net-v2", "float16")
+
+
+def test_other_names_are_not_release_names():
+    for name in ("quadrants_int8_metadata.tflite", "flowerlite-lite0-int4.tflite", "flowerlite-int8.tflite",
+                 "other-lite0-int8.tflite", "flowerlite-lite0-int8.tflite.bak"):
+        assert parse_release_name(name) is None, name
+
+
+def test_release_file_name_refuses_an_unknown_variant_or_an_empty_backbone():
+    with pytest.raises(ValueError, match=r"Unknown variant: use one of float32, float16, int8, dynamic\. Received: variant='int4'"):
+        release_file_name("lite0", "int4")
+    with pytest.raises(ValueError, match=r"Received: backbone=''"):
+        release_file_name("", "int8")
+
+
+def test_the_preprocessing_module_uses_the_contracts_crop_fraction():
+    assert preprocessing.CROP_FRACTION is contract.CROP_FRACTION == 0.875
+    from PIL import Image
+
+    # 300x200: shorter side to round(224 / 0.875) = 256, longer to 384, then the centred 224 square.
+    assert preprocessing.resize_and_crop(Image.new("RGB", (300, 200)), 224).size == (224, 224)
+
+
+# What would be a second copy of a contract value in Python code (tests may spell values out to check them).
+_SECOND_COPIES = {
+    "the crop fraction": re.compile(r"(?<![\w.])0?\.8750*(?![\d])"),
+    # an f-string, a regex, a glob value or the bare prefix; prose such as "folders of flowerlite-*.tflite" is fine
+    "the release file-name pattern": re.compile(
+        r"""flowerlite-[{(\[\\]|["']flowerlite-\*[^"'\s]*["']|["']flowerlite-["']|removeprefix\(["']flowerlite"""),
+}
+
+
+def _python_sources() -> list[Path]:
+    sources = []
+    for top in ("sdk", "training", "benchmarks", "android_demo", "scripts"):
+        for path in (REPO / top).rglob("*.py"):
+            parts = set(path.relative_to(REPO).parts)
+            if "tests" in parts or path.name.startswith("test_") or path.name == "conftest.py":
+                continue
+            if path.name == "_metadata_schema_py_generated.py" or path == Path(contract.__file__).resolve():
+                continue
+            sources.append(path)
+    return sources
+
+
+def test_no_python_module_but_the_contract_spells_out_the_crop_fraction_or_the_file_name_pattern():
+    sources = _python_sources()
+    assert any(p.name == "release.py" for p in sources) and any(p.name == "models.py" for p in sources)
+    copies = [f"{path.relative_to(REPO)}:{number}: {what}"
+              for path in sources
+              for number, line in enumerate(path.read_text().splitlines(), 1)
+              for what, pattern in _SECOND_COPIES.items() if pattern.search(line)]
+    assert not copies, "import these from flowerlite.contract instead:\n" + "\n".join(copies)
+
+
+def test_the_copy_detector_sees_the_copies_it_is_meant_to_find():
+    crop, name = _SECOND_COPIES["the crop fraction"], _SECOND_COPIES["the release file-name pattern"]
+    assert crop.search("CROP_FRACTION = 0.875") and crop.search("x / .875") and not crop.search("10.8751")
+    assert name.search('f"flowerlite-{backbone}-{variant}.tflite"') and name.search('glob("flowerlite-*.tflite")')
+    assert name.search(r're.compile(r"^flowerlite-(?P<backbone>.+)")') and name.search('stem.removeprefix("flowerlite-")')
+    assert not name.search("models/flowerlite-efficientnet_lite0-int8.tflite")  # a path in a docstring is not a rule
+    assert not name.search('help=".tflite files or folders of flowerlite-*.tflite"')
+
+
+def test_top_k_indices_orders_by_score_with_ties_in_index_order_for_rows_and_batches():
+    import numpy as np
+
+    from flowerlite.contract import top_k_indices
+
+    row = np.array([0.1, 0.4, 0.1, 0.4, -0.0, 0.0], np.float32)
+    assert top_k_indices(row).tolist() == [1, 3, 0, 2, 4, 5]
+    assert top_k_indices(row, 3).tolist() == [1, 3, 0]
+    assert top_k_indices(np.array([0, 255, 3, 255], np.uint8), 2).tolist() == [1, 3]  # not negated as uint8
+    assert top_k_indices(np.stack([row, row[::-1]]), 2).tolist() == [[1, 3], [2, 4]]
+
+
+def test_the_classifier_returns_categories_in_the_contracts_order(monkeypatch):
+    import numpy as np
+
+    from flowerlite import Classifier
+    from flowerlite.contract import top_k_indices
+
+    from conftest import fixture_path
+
+    row = np.array([0.25, 0.0, 0.25, 0.5], np.float32)
+    with Classifier(fixture_path("quadrants_float32_metadata"), top_k=4) as clf:
+        monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
+        indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
+    assert indices == top_k_indices(row).tolist() == [3, 0, 2, 1]
