@@ -19,10 +19,7 @@ __all__ = ["realworld_enabled", "zoom_out", "colour_and_light", "camera", "mosai
 
 def realworld_enabled(aug: AugmentConfig | None) -> bool:
     """True if `aug` asks for any of the real-world families."""
-    return aug is not None and any(
-        getattr(aug, name) > 0
-        for name in ("zoom_out_prob", "mosaic_prob", "hue", "white_balance", "grey_prob", "blur_prob", "jpeg_prob", "low_res_prob")
-    )
+    return aug is not None and aug.realworld
 
 
 def _coin(p: float, seed) -> tf.Tensor:

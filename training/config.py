@@ -54,6 +54,13 @@ class AugmentConfig:
     jpeg_prob: float = 0.0  # re-encoded at JPEG quality 20-80
     low_res_prob: float = 0.0  # shrunk to 25-60% of the side, blown up again
 
+    REALWORLD_FAMILIES = ("zoom_out_prob", "mosaic_prob", "hue", "white_balance", "grey_prob", "blur_prob", "jpeg_prob", "low_res_prob")
+
+    @property
+    def realworld(self) -> bool:
+        """True if any real-world family (training.augment) is on."""
+        return any(getattr(self, name) > 0 for name in self.REALWORLD_FAMILIES)
+
     def __post_init__(self):
         for name in ("zoom_out_prob", "mosaic_prob", "grey_prob", "blur_prob", "jpeg_prob", "low_res_prob"):
             if not 0 <= getattr(self, name) <= 1:

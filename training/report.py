@@ -36,6 +36,10 @@ def _recipe(config: TrainConfig) -> str:
         parts.append("+".join(mixing))
     if p2.ema_momentum > 0:
         parts.append(f"EMA {p2.ema_momentum:g}")
+    if aug.realworld:
+        parts.append("real-world augmentation")
+    if config.data.train_on == "train+val":
+        parts.append("**trained on train+val**")
     if p2.train_batchnorm:
         parts.append("BatchNorm trained")
     if distill.teachers:

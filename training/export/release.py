@@ -291,11 +291,22 @@ def export_run(
         realworld_command=options.photo_set_command,
         notes=([f"Probabilities: {temperature.summary()}. Every file carries it (the softmax layer's weights are "
                 "divided by the temperature), so scores and `score_threshold` mean what they say; top-1 is unchanged. "
-                "The run's own metrics below are before it."] if temperature else []),
+                "The run's own metrics below are before it."] if temperature else [])
+              + _official_protocol_notes(run, selection),
     )
     write_model_card(card, report.card_path)
     write_checksums(out_dir, [m.path.name for m in models] + [CARD_NAME])
     return report
+
+
+def _official_protocol_notes(run: FinishedRun, selection: Sequence[FinishedRun]) -> list[str]:
+    # A train+val release is reported beside its official-protocol twins: the number to compare with the literature.
+    if not run.trained_on_val:
+        return []
+    return [f"Official protocol (train only, every choice on val), the same recipe: `{r.run_dir}` val {100 * r.val_accuracy:.2f}%, "
+            f"test {100 * r.metrics['phase2_test']:.2f}% (Keras, before conversion). The released files are trained on "
+            "train+val: their test figures above are the shipped model's, not the official protocol's."
+            for r in selection if r.val_accuracy is not None and r.metrics.get("phase2_test") is not None]
 
 
 def check_int8_loss(loss: float | None, limit: float | None, staging: Path, models_dir: Path) -> None:

@@ -126,6 +126,7 @@ def test_the_card_of_a_train_plus_val_release_says_so(tmp_path, tiny_run, tiny_s
     card = report.card_path.read_text()
     assert "**trained on train+val**" in card and "sample of train images" in card
     assert report.temperature is None and report.checks[0].images == len(merged.train)
+    assert "Official protocol" not in card  # no official twin given to this export
 
 
 def test_no_finished_run_is_an_error_naming_the_missing_file(tmp_path):
