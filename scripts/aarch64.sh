@@ -169,9 +169,9 @@ pi /usr/bin/uname -m | grep -qx aarch64 || die "the private binfmt_misc did not 
 say "Pi userland: $(pi /usr/bin/python3 --version), $(pi /bin/sh -c '. /etc/os-release; echo $PRETTY_NAME'), QEMU_CPU=$qemu_cpu"
 
 # The checkout as git sees it (tracked and untracked, not ignored: no venvs), copied into the root.
-rm -rf "$root/src" && mkdir "$root/src"
+mkdir "$work/src"  # /work/src in the Pi: one copy per run, so that runs can overlap
 git ls-files -z --cached --others --exclude-standard \
-    | tar -c --null --ignore-failed-read -T - 2>/dev/null | tar -x -C "$root/src"
+    | tar -c --null --ignore-failed-read -T - 2>/dev/null | tar -x -C "$work/src"
 
 # The x86 side: the checkout's SDK and the dataset reader (scipy for Oxford 102's .mat files).
 x86_python=${X86_PYTHON:-$checkout/.venv/bin/python}
@@ -190,7 +190,7 @@ pi_install() {  # pi_install VENV PIP-INSTALL-ARGS: create VENV if needed, insta
     local venv=$1
     shift
     pi /bin/sh -ec "[ -x $venv/bin/python ] || python3 -m venv $venv
-        cd /src
+        cd /work/src
         $venv/bin/pip download -q -d /wheels 'setuptools>=69' wheel $*
         $venv/bin/pip install -q --no-index --find-links /wheels $*"
 }
@@ -203,8 +203,8 @@ if [[ $mode == benchmark ]]; then
     say "venv $BENCH_VENV: pip install . scipy tqdm (ai-edge-litert==$litert_version)"
     pi_install $BENCH_VENV . "'ai-edge-litert==$litert_version'" scipy tqdm
     say "python -m benchmarks run --data-dir /data/oxford102 --no-charts $* (emulated: QEMU_CPU=$qemu_cpu)"
-    pi /bin/sh -ec "cd /src && exec $BENCH_VENV/bin/python -m benchmarks run --data-dir /data/oxford102 \
-        --no-charts --no-progress --output /work/benchmark $*"
+    pi /bin/sh -ec "cd /work/src && exec $BENCH_VENV/bin/python -m benchmarks run --data-dir /data/oxford102 \
+        --no-charts --output /work/benchmark $*"
     mkdir -p "$out"
     cp "$work"/benchmark/* "$out"/
     say "results in $out (emulated aarch64: its latencies are qemu's, not a Raspberry Pi's)"
@@ -238,7 +238,7 @@ if [[ $steps == *" parity "* ]]; then
             --out "$work/manifest.tsv"
         "$x86_python" scripts/aarch64_parity.py dump --manifest "$work/manifest.tsv" --data-dir "$data" \
             --out "$work/x86.npz"
-        pi $LITERT_VENV/bin/python /src/scripts/aarch64_parity.py dump --manifest /work/manifest.tsv \
+        pi $LITERT_VENV/bin/python /work/src/scripts/aarch64_parity.py dump --manifest /work/manifest.tsv \
             --data-dir /data/oxford102 --out /work/aarch64.npz
         # One output step of slack: Arm's int8 kernels round a few outputs differently from x86's
         # (1 step, about 1% of images, the same on every Arm CPU model qemu offers); a wrong CPU
@@ -247,11 +247,11 @@ if [[ $steps == *" parity "* ]]; then
     fi
 fi
 
-# pytest's "no tests collected" (exit 5) is not a failure; -p no:cacheprovider: /src is rebuilt each run.
+# pytest's "no tests collected" (exit 5) is not a failure; -p no:cacheprovider: /work/src is new each run.
 pi_pytest() {  # pi_pytest VENV ARGS-FILE [ENV=VALUE...]: the SDK tests, more pytest arguments in ARGS-FILE
     local venv=$1 args=$2 status=0
     shift 2
-    pi /usr/bin/env "$@" /bin/sh -c "cd /src && $venv/bin/python -m pytest sdk/tests -q -p no:cacheprovider @$args" || status=$?
+    pi /usr/bin/env "$@" /bin/sh -c "cd /work/src && $venv/bin/python -m pytest sdk/tests -q -p no:cacheprovider @$args" || status=$?
     [[ $status -eq 0 || $status -eq 5 ]] || die "SDK tests failed under emulation ($venv, status $status)"
 }
 
@@ -264,7 +264,7 @@ fi
 if [[ $steps == *" tests-tflite "* ]]; then
     say "venv $TFLITE_VENV: tflite-runtime 2.14, numpy<2, pip install --no-deps ."
     pi_install $TFLITE_VENV "'tflite-runtime==2.14.0'" "'numpy<2'" Pillow flatbuffers pytest
-    pi /bin/sh -ec "cd /src && $TFLITE_VENV/bin/pip install -q --no-index --find-links /wheels --no-deps ."
+    pi /bin/sh -ec "cd /work/src && $TFLITE_VENV/bin/pip install -q --no-index --find-links /wheels --no-deps ."
     if [[ -d $data ]]; then
         say "flowerlite classify on tflite-runtime 2.14 (the released int8 model)"
         pi /usr/bin/env FLOWERLITE_RUNTIME=tflite-runtime $TFLITE_VENV/bin/flowerlite classify \
