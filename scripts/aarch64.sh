@@ -186,10 +186,10 @@ litert_version=$("$x86_python" -c "import importlib.metadata as m; print(m.versi
 # pip in the Pi does not keep its HTTP cache on this network, so the arm64 wheels are kept in
 # $cache/wheels (/wheels in the Pi): `pip download` fetches only what is not there yet, then
 # `pip install --no-index` installs from it. setuptools: the checkout's build backend.
-pi_install() {  # pi_install VENV PIP-INSTALL-ARGS: create VENV if needed, install into it from /wheels
+pi_install() {  # pi_install VENV PIP-INSTALL-ARGS: create VENV (again, if broken), install into it from /wheels
     local venv=$1
     shift
-    pi /bin/sh -ec "[ -x $venv/bin/python ] || python3 -m venv $venv
+    pi /bin/sh -ec "$venv/bin/pip --version >/dev/null 2>&1 || { rm -rf $venv; python3 -m venv $venv; }
         cd /work/src
         $venv/bin/pip download -q -d /wheels 'setuptools>=69' wheel $*
         $venv/bin/pip install -q --no-index --find-links /wheels $*"
