@@ -16,7 +16,7 @@
 #    on 300 stratified Oxford 102 test images the input tensors must be bit-identical to x86's,
 #    the raw outputs within one output step and top-1 the same (scripts/aarch64_parity.py; skipped
 #    with a message without ../shared/oxford102); then the SDK tests on ai-edge-litert and on
-#    tflite-runtime 2.14 (numpy<2), less scripts/aarch64-known-failures.txt on the latter.
+#    tflite-runtime 2.14 (numpy<2), each less its known failures (scripts/aarch64-known-failures.txt).
 #
 # Environment:
 #   FLOWERLITE_AARCH64_CACHE  cache of debs, wheels and the built root (default ~/.cache/flowerlite/aarch64,
@@ -250,17 +250,20 @@ if [[ $steps == *" parity "* ]]; then
 fi
 
 # pytest's "no tests collected" (exit 5) is not a failure; -p no:cacheprovider: /work/src is new each run.
-pi_pytest() {  # pi_pytest VENV ARGS-FILE [ENV=VALUE...]: the SDK tests, more pytest arguments in ARGS-FILE
-    local venv=$1 args=$2 status=0
+# Known failures (of the emulation, or of tflite-runtime's arm64 build): listed with their cause in
+# scripts/aarch64-known-failures.txt, passed to pytest as --deselect in an @args file.
+pi_pytest() {  # pi_pytest VENV RUNTIME [ENV=VALUE...]: the SDK tests less RUNTIME's known failures
+    local venv=$1 runtime=$2 status=0
     shift 2
-    pi /usr/bin/env "$@" /bin/sh -c "cd /work/src && $venv/bin/python -m pytest sdk/tests -q -p no:cacheprovider @$args" || status=$?
+    awk -v rt="$runtime" '!/^#/ && NF && ($1 == "any" || $1 == rt) { sub(/^[^ ]+ /, ""); print "--deselect"; print }' \
+        scripts/aarch64-known-failures.txt >"$work/known-$runtime.args"
+    say "SDK tests on $runtime (aarch64), $(grep -c -- --deselect "$work/known-$runtime.args") known failures deselected"
+    pi /usr/bin/env "$@" /bin/sh -c "cd /work/src && $venv/bin/python -m pytest sdk/tests -q -p no:cacheprovider @/work/known-$runtime.args" || status=$?
     [[ $status -eq 0 || $status -eq 5 ]] || die "SDK tests failed under emulation ($venv, status $status)"
 }
 
 if [[ $steps == *" tests-litert "* ]]; then
-    say "SDK tests on ai-edge-litert $litert_version (aarch64)"
-    : >"$work/none.args"
-    pi_pytest $LITERT_VENV /work/none.args
+    pi_pytest $LITERT_VENV ai-edge-litert
 fi
 
 if [[ $steps == *" tests-tflite "* ]]; then
@@ -272,11 +275,7 @@ if [[ $steps == *" tests-tflite "* ]]; then
         pi /usr/bin/env FLOWERLITE_RUNTIME=tflite-runtime $TFLITE_VENV/bin/flowerlite classify \
             /data/oxford102/jpg/image_06734.jpg /data/oxford102/jpg/image_06750.jpg --top-k 2
     fi
-    # Known failures (a tflite-runtime crash on the int8 test fixture at batch 2): listed with their
-    # cause in scripts/aarch64-known-failures.txt, passed to pytest as --deselect in an @args file.
-    awk '!/^#/ && NF { print "--deselect"; print }' scripts/aarch64-known-failures.txt >"$work/known.args"
-    say "SDK tests on tflite-runtime 2.14 (aarch64), $(grep -c -- --deselect "$work/known.args") known failures deselected"
-    pi_pytest $TFLITE_VENV /work/known.args FLOWERLITE_RUNTIME=tflite-runtime
+    pi_pytest $TFLITE_VENV tflite-runtime FLOWERLITE_RUNTIME=tflite-runtime
 fi
 
 say "all aarch64 steps passed (QEMU_CPU=$qemu_cpu)"
