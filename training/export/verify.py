@@ -49,7 +49,7 @@ class VerificationReport:
 
     def summary(self) -> str:
         """One line for logs and the model card."""
-        return (f"top-1 agrees with Keras on {self.top1_agreement:.1%} of {self.images} val images; "
+        return (f"top-1 agrees with Keras on {self.top1_agreement:.1%} of {self.images} images; "
                 f"probability difference mean {self.mean_delta:.2e}, max {self.max_delta:.2e}; metadata round-trips")
 
 
