@@ -70,7 +70,8 @@ def _python_sources() -> list[Path]:
             parts = set(path.relative_to(REPO).parts)
             if "tests" in parts or path.name.startswith("test_") or path.name == "conftest.py":
                 continue
-            if path.name == "_metadata_schema_py_generated.py" or path == Path(contract.__file__).resolve():
+            # The contract's own file in this checkout (the installed SDK may live elsewhere: `pip install .`).
+            if path.name == "_metadata_schema_py_generated.py" or path.relative_to(REPO).as_posix() == "sdk/flowerlite/contract.py":
                 continue
             sources.append(path)
     return sources
