@@ -85,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("probe", help="linear-probe ablation: each augmentation family on Oxford val and real-world photos")
     add_probe_arguments(p)
     p.set_defaults(func=run_probe)
+    from training.wise_sweep import add_arguments as add_wise_arguments, run as run_wise
+
+    p = sub.add_parser("wise", help="score a finished run's mix of phase 2's start and end over alphas (val, real-world; never test)")
+    add_wise_arguments(p)
+    p.set_defaults(func=run_wise)
     from training.explain.command import add_arguments as add_explain_arguments, run as run_explain
 
     p = sub.add_parser("explain", help="PNG panels explaining a deployed model: Grad-CAM, LIME, top-5 (and a grid)")

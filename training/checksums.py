@@ -32,7 +32,7 @@ def write_run_header(config: TrainConfig, split: Split, run_dir: Path) -> None:
     sums_path = run_dir / "data_checksums.json"
     sums = data_checksums(split)
     cfg_path = run_dir / CONFIG_FILE
-    if cfg_path.exists() and cfg_path.read_text() != config_text:
+    if cfg_path.exists() and cfg_path.read_text() != config_text and not _only_wise_differs(cfg_path, config):
         raise ConfigError(f"{run_dir} holds a run with a different config: use a new --run-dir or the same config")
     if sums_path.exists() and json.loads(sums_path.read_text()) != sums:
         from training.errors import DatasetError
@@ -40,6 +40,18 @@ def write_run_header(config: TrainConfig, split: Split, run_dir: Path) -> None:
         raise DatasetError(f"{run_dir} was trained on other data (data_checksums.json differs): use a new --run-dir")
     cfg_path.write_text(config_text)
     sums_path.write_text(json.dumps(sums, indent=2))
+
+
+def _only_wise_differs(cfg_path: Path, config: TrainConfig) -> bool:
+    """True if the run's config differs from `config` in `[wise]` only: the mix is made after training, from files."""
+    try:
+        before = load_config(cfg_path).to_dict()
+    except ConfigError:
+        return False
+    after = config.to_dict()
+    before.pop("wise", None)
+    after.pop("wise", None)
+    return before == after
 
 
 def read_run_config(run_dir: str | Path) -> TrainConfig:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from training.errors import ConfigError
 
-__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "DistillConfig", "TrainConfig", "load_config"]
+__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "DistillConfig", "WiseConfig", "TrainConfig", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,21 @@ class DistillConfig:
 
 
 @dataclass(frozen=True)
+class WiseConfig:
+    """After phase 2: the kept weights are a mix of phase 2's start and its end (`training.wise`, WiSE-FT).
+
+    alpha = 1 keeps the fine-tuned weights (no mixing); alpha = 0 keeps the weights phase 2 started from
+    (the ImageNet backbone with phase 1's head). Chosen with `python -m training wise` on val and real-world photos.
+    """
+
+    alpha: float = 1.0
+
+    def __post_init__(self):
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0.0 <= self.alpha <= 1.0:
+            raise ConfigError(f"[wise] alpha is a share in [0, 1] (1: the fine-tuned weights). Received: {self.alpha!r}")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """One experiment."""
 
@@ -146,12 +161,15 @@ class TrainConfig:
     phase1: Phase1Config = field(default_factory=Phase1Config)
     phase2: Phase2Config = field(default_factory=Phase2Config)
     distill: DistillConfig = field(default_factory=DistillConfig)
+    wise: WiseConfig = field(default_factory=WiseConfig)
 
     def to_dict(self) -> dict:
         """Plain nested dict (for the run directory and the model card)."""
         values = dataclasses.asdict(self)
         if self.distill == DistillConfig():
             del values["distill"]  # runs without teachers keep the config text they always had
+        if self.wise == WiseConfig():
+            del values["wise"]  # likewise runs that keep their fine-tuned weights
         return values
 
 
@@ -162,7 +180,8 @@ def _build(cls, values: dict, where: str):
         raise ConfigError(f"Unknown key(s) {unknown} in [{where}]; known keys: {sorted(known)}")
     kwargs = {}
     for key, value in values.items():
-        sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config, "distill": DistillConfig}
+        sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config, "distill": DistillConfig,
+               "wise": WiseConfig}
         if key in sub and cls is TrainConfig:
             if not isinstance(value, dict):
                 raise ConfigError(f"[{key}] must be a table. Received: {value!r}")

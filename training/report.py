@@ -47,6 +47,8 @@ def _recipe(config: TrainConfig) -> str:
         parts.append(f"distilled from {names}" + (f" (weight {distill.weight:g})" if distill.weight != 1 else ""))
     if distill.init_from:
         parts.append(f"started from {Path(distill.init_from).name}")
+    if config.wise.alpha != 1.0:
+        parts.append(f"WiSE-FT alpha {config.wise.alpha:g} (mixed with phase 2's start)")
     return ", ".join(parts)
 
 

@@ -3,7 +3,8 @@
 A run directory holds everything needed to trust and resume a run:
     config.toml (as resolved), data_checksums.json, state.json (which phases are done),
     phase1_features.npz (cached features), phase1_head.weights.h5, phase2_backup/ (resume),
-    phase2_best.weights.h5, history_phase1.csv, history_phase2.csv, metrics.json, model.keras.
+    phase2_start.weights.h5 and phase2_best.weights.h5 (what [wise] mixes), history_phase1.csv,
+    history_phase2.csv, metrics.json, model.keras (the kept model: fine-tuned, or mixed as [wise] says).
 Protocol: train on `train` only, select on `val` only, evaluate `test` only to report.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 from training.config import TrainConfig
 from training.data.oxford102 import Split
 
-__all__ = ["RunResult", "train", "build_classifier", "evaluate"]
+__all__ = ["RunResult", "train", "build_classifier", "build_run_start", "predict", "evaluate"]
 
 
 @dataclass
@@ -36,6 +37,8 @@ class RunResult:
     phase2_seconds: float
     best_epoch: int  # with no val (train+val runs): the last epoch
     realworld: dict | None = None  # training.realworld.PhotoScores.to_dict() of the final model, if a photo set was given
+    wise_alpha: float = 1.0  # the kept model mixes phase 2's start and end so (1: the fine-tuned weights; training.wise)
+    finetuned: dict | None = None  # val, test and realworld of the fine-tuned weights before mixing
 
 
 def _spec_and_size(config: TrainConfig):
@@ -56,6 +59,21 @@ def build_classifier(config: TrainConfig, num_classes: int, weights=None):
     head = _head(num_classes, config.phase1.dropout)
     outputs = head(features)
     return keras.Model(backbone.input, outputs, name=f"{config.backbone}_flowers"), backbone, head
+
+
+def build_run_start(config: TrainConfig, num_classes: int, run_dir: str | Path):
+    """A finished run's model as phase 2 started it: the config's weights with phase 1's head (if phase 1 ran).
+
+    Also makes `evaluate` usable for `config`. For `training.wise`, which needs phase 2's start and end.
+    """
+    import keras
+
+    _NUM_CLASSES[config.name] = num_classes
+    model, backbone, head = build_classifier(config, num_classes, weights=config.weights)
+    head_path = Path(run_dir) / "phase1_head.weights.h5"
+    if head_path.exists():
+        keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
+    return model
 
 
 def _head(num_classes: int, dropout: float):
@@ -94,11 +112,17 @@ def _num_classes(config) -> int:
     return _NUM_CLASSES[config.name]
 
 
+def predict(model, config: TrainConfig, samples, batch_size: int = 64, verbose: int | None = None) -> np.ndarray:
+    """`model`'s scores (images, classes) for `samples` with the evaluation preprocessing."""
+    dataset = _dataset(config, samples, training=False, batch_size=batch_size)
+    return model.predict(dataset, verbose=_verbose() if verbose is None else verbose)
+
+
 def evaluate(model, config: TrainConfig, samples, batch_size: int = 64) -> float:
     """Top-1 accuracy of `model` on `samples` with the evaluation preprocessing."""
     if not samples:
         return float("nan")
-    probs = model.predict(_dataset(config, samples, training=False, batch_size=batch_size), verbose=_verbose())
+    probs = predict(model, config, samples, batch_size)
     return float(np.mean(np.argmax(probs, axis=1) == np.array([s.label for s in samples])))
 
 
@@ -222,11 +246,16 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
         keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
 
     # ---- phase 2: fine-tune the top of the backbone ----------------------------------------------
+    from training.wise import END_FILE, save_start
+
     t1 = time.time()
-    best_path = run_dir / "phase2_best.weights.h5"
+    best_path = run_dir / END_FILE
+    if not state.get("phase1_skipped"):
+        save_start(model, run_dir)  # the ImageNet backbone with phase 1's head: what [wise] mixes with
     if not state.get("phase2_done"):
         if config.distill.init_from and not (run_dir / "phase2_backup").exists():
             _load_init_weights(model, config.distill.init_from)
+            save_start(model, run_dir)
         _unfreeze_top(backbone, config)
         p2 = config.phase2
         steps_per_epoch = math.ceil(len(split.train) / p2.batch_size)
@@ -272,30 +301,71 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
             history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
         finally:  # an interrupted run keeps the time it spent, so the reported wall time is the whole run's
             _save_state(run_dir, phase2_seconds=seconds_before + time.time() - t1)
-        model.load_weights(best_path)
         hist = _read_history(history_path)
         if "val_accuracy" in hist:
             best_epoch = int(np.argmax(hist["val_accuracy"])) + 1
         else:
             best_epoch = len(hist.get("loss", [])) or len(history.history.get("loss", []))
-        val2 = evaluate(model, config, split.val) if split.val else None
-        test2 = evaluate(model, config, split.test) if split.test else None
-        realworld = _monitor(config, photos).score(model).to_dict() if photos else None
-        _save_state(run_dir, phase2_done=True, phase2_val=val2, phase2_test=test2, best_epoch=best_epoch,
-                    phase2_seconds=seconds_before + time.time() - t1, realworld=realworld)
-        for layer in model.layers:
-            layer.trainable = True  # saved model is plain; BN layers stay in inference mode at export anyway
-        model.save(run_dir / "model.keras")
-        print(f"[phase 2] val {_fmt(val2)}" + (f"  test {test2:.4f}" if test2 is not None else ""), flush=True)
+        _save_state(run_dir, phase2_done=True, best_epoch=best_epoch, phase2_seconds=seconds_before + time.time() - t1)
+    _keep_final_model(model, config, split, photos, run_dir)
     state = _state(run_dir)
     result = RunResult(
         phase1_val=state["phase1_val"], phase1_test=state.get("phase1_test"),
         phase2_val=state["phase2_val"], phase2_test=state.get("phase2_test"),
         phase1_seconds=state.get("phase1_seconds", 0.0), phase2_seconds=state.get("phase2_seconds", 0.0),
         best_epoch=state.get("best_epoch", 0), realworld=state.get("realworld"),
+        wise_alpha=state.get("final_alpha", 1.0), finetuned=state.get("finetuned"),
     )
     (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2))
     return result
+
+
+def _keep_final_model(model, config: TrainConfig, split: Split, photos, run_dir: Path) -> None:
+    """Score the fine-tuned weights, mix them with phase 2's start as `[wise] alpha` says, save model.keras.
+
+    Done once per alpha: a finished run whose config changes only in `[wise]` is mixed again, from
+    the files, without training (`training.checksums.write_run_header` allows that change).
+    """
+    from training.wise import end_weights, mix, start_weights
+
+    state = _state(run_dir)
+    alpha = config.wise.alpha
+    # Runs finished before [wise] existed kept the fine-tuned weights and scored them.
+    applied = state.get("final_alpha", 1.0 if (run_dir / "model.keras").exists() and "phase2_val" in state else None)
+    if applied == alpha:
+        return
+    end = end_weights(model, run_dir)
+    finetuned = state.get("finetuned")
+    if finetuned is None and applied == 1.0:
+        finetuned = {"val": state["phase2_val"], "test": state.get("phase2_test"), "realworld": state.get("realworld")}
+    if finetuned is None:
+        model.set_weights(end)
+        finetuned = _scores(model, config, split, photos)
+        _save_state(run_dir, finetuned=finetuned)
+    if alpha == 1.0:
+        weights, final = end, finetuned
+    else:
+        weights = mix(start_weights(model, run_dir, phase1_skipped=bool(state.get("phase1_skipped"))), end, alpha)
+        model.set_weights(weights)
+        final = _scores(model, config, split, photos)
+        print(f"[wise] alpha {alpha}: val {_fmt(final['val'])} (fine-tuned {_fmt(finetuned['val'])})", flush=True)
+    model.set_weights(weights)
+    for layer in model.layers:
+        layer.trainable = True  # saved model is plain; BN layers stay in inference mode at export anyway
+    tmp = run_dir / "model.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, run_dir / "model.keras")
+    _save_state(run_dir, phase2_val=final["val"], phase2_test=final["test"], realworld=final["realworld"], final_alpha=alpha)
+    print(f"[phase 2] val {_fmt(final['val'])}" + (f"  test {final['test']:.4f}" if final["test"] is not None else ""), flush=True)
+
+
+def _scores(model, config: TrainConfig, split: Split, photos) -> dict:
+    """Val and test top-1 and the photo set's scores (None where there are no images)."""
+    return {
+        "val": evaluate(model, config, split.val) if split.val else None,
+        "test": evaluate(model, config, split.test) if split.test else None,
+        "realworld": _monitor(config, photos).score(model).to_dict() if photos else None,
+    }
 
 
 def _fmt(value: float | None) -> str:
@@ -308,10 +378,7 @@ def _monitor(config: TrainConfig, photos):
         return None
     from training.monitor import RealWorldMonitor
 
-    def predict(model):
-        return model.predict(_dataset(config, photos.samples, training=False, batch_size=64), verbose=0)
-
-    return RealWorldMonitor(photos, predict)
+    return RealWorldMonitor(photos, lambda model: predict(model, config, photos.samples, verbose=0))
 
 
 def _accuracy(model, x, y) -> float:

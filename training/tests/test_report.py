@@ -95,3 +95,11 @@ def test_a_run_directory_is_read_through_the_run_config_reader_and_its_errors(tm
     (run / "config.toml").write_text('backbone = "efficientnet_lite0"\n[phase2]\nepoch = 15\n')
     with pytest.raises(ConfigError, match=r"Unknown key\(s\) \['epoch'\] in \[phase2\]"):
         results_table([run])  # a config that is not a training config is refused, not half-read
+
+
+def test_a_wise_run_names_its_alpha_in_the_recipe(tmp_path):
+    run = _run(tmp_path, "wise", 'backbone = "efficientnet_lite0"\n[phase2]\nepochs = 12\n[wise]\nalpha = 0.6\n', METRICS)
+
+    row = results_table([run]).splitlines()[2]
+
+    assert "| top, 12 ep, lr 0.0002, WiSE-FT alpha 0.6 (mixed with phase 2's start) |" in row

@@ -264,3 +264,76 @@ def test_a_photo_folder_the_classes_lack_is_refused_before_training(flower_folde
     with pytest.raises(DatasetError, match="'tulip' is not one of the model's 3 labels"):
         train(config, split, tmp_path / "run", photos_dir=tmp_path / "photos")
     assert not (tmp_path / "run").exists()
+
+
+def _weights(path):
+    return [np.array(w) for w in keras.saving.load_model(path, compile=False).get_weights()]
+
+
+def test_a_wise_run_keeps_the_mix_of_phase_2_start_and_end_and_remixes_without_training(flower_folder, tmp_path):
+    from training.errors import ConfigError
+    from training.trainer import build_run_start, train
+    from training.wise import end_weights, mix, start_weights
+
+    base = _tiny_config("efficientnet_lite0", 32, name="tiny_wise").to_dict()
+    base["phase2"] |= {"learning_rate": 1e-2, "fine_tune_from": "all"}
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=3)
+    run_dir = tmp_path / "run"
+
+    result = train(config_from_dict(base | {"wise": {"alpha": 0.25}}), split, run_dir)
+
+    assert (run_dir / "phase2_start.weights.h5").exists()
+    fresh = build_run_start(config_from_dict(base), 3, run_dir)
+    start = start_weights(fresh, run_dir, phase1_skipped=False)
+    end = end_weights(fresh, run_dir)
+    # The start is the untrained backbone with phase 1's head, as rebuilt from the files.
+    assert all(np.array_equal(a, b) for a, b in zip(start, fresh.get_weights()))
+    assert not all(np.allclose(a, b) for a, b in zip(start, end))
+    kept = _weights(run_dir / "model.keras")
+    assert all(np.allclose(k, m, atol=1e-6) for k, m in zip(kept, mix(start, end, 0.25)))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["wise_alpha"] == 0.25 and result.wise_alpha == 0.25
+    assert set(metrics["finetuned"]) == {"val", "test", "realworld"} and 0 <= metrics["finetuned"]["val"] <= 1
+    history = (run_dir / "history_phase2.csv").read_text()
+
+    # Another alpha only: mixed again from the files, no training; alpha 1 is the fine-tuned model.
+    again = train(config_from_dict(base | {"wise": {"alpha": 1.0}}), split, run_dir)
+
+    assert (run_dir / "history_phase2.csv").read_text() == history
+    assert all(np.array_equal(k, e) for k, e in zip(_weights(run_dir / "model.keras"), end))
+    assert again.wise_alpha == 1.0 and again.phase2_val == metrics["finetuned"]["val"]
+    assert "[wise]" not in (run_dir / "config.toml").read_text()
+    # Any other change is still refused.
+    with pytest.raises(ConfigError, match="different config"):
+        train(config_from_dict(base | {"seed": 4}), split, run_dir)
+
+
+def test_the_wise_sweep_scores_val_and_photos_per_alpha_and_never_test(flower_folder, tmp_path, monkeypatch):
+    from training import trainer
+    from training.data.photoset import load_photo_set
+    from training.wise_sweep import SWEEP_FILE, run, suggest, sweep
+
+    config = _tiny_config("efficientnet_lite0", 32, name="tiny_sweep")
+    split = load_folder_split(flower_folder, val_fraction=0.34, test_fraction=0.17, seed=config.seed)
+    run_dir = tmp_path / "run"
+    result = trainer.train(config, split, run_dir)
+    photos = load_photo_set(flower_folder, split.class_names)
+    scored = []
+    real_evaluate = trainer.evaluate
+    monkeypatch.setattr(trainer, "evaluate", lambda m, c, samples, *a: scored.append(samples) or real_evaluate(m, c, samples, *a))
+
+    rows = sweep(run_dir, split, photos, alphas=[0.0, 0.5, 1.0])
+
+    assert [r.alpha for r in rows] == [0.0, 0.5, 1.0]
+    assert all(s == split.val for s in scored)  # val only: test is never scored
+    assert rows[-1].val_top1 == pytest.approx(result.phase2_val)
+    assert all(0 <= r.realworld_mean_class <= 1 and 0 <= r.realworld_top1 <= 1 for r in rows)
+    assert suggest(rows).objective() == max(r.objective() for r in rows)
+
+    import argparse
+
+    args = argparse.Namespace(run=str(run_dir), data_dir=None, photos=None, alphas="1,0.5")
+    monkeypatch.setattr("training.data.load_dataset", lambda *a, **k: split)
+    assert run(args) == 0
+    lines = (run_dir / SWEEP_FILE).read_text().splitlines()
+    assert lines[0] == "alpha,val_top1,realworld_top1,realworld_mean_class" and len(lines) == 3
