@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _default_model, _files, _large_jpeg, _probe, _runtime, _stream, _tflite_model, metadata, preprocessing
 from .containers import Category, ClassifierOptions, ImageResult, ModelInfo
+from .contract import top_k_indices
 from .errors import (
     ClassifierClosedError,
     LabelError,
@@ -489,10 +490,8 @@ class Classifier:
         return top_k, self._info.score_threshold if threshold is None else threshold
 
     def _categories(self, row: np.ndarray, top_k: int | None, threshold: float) -> list[Category]:
-        order = np.argsort(-row, kind="stable")
-        if top_k is not None:
-            # Scores at or above the threshold are a prefix of this order: build only the top_k Categories.
-            order = order[:top_k]
+        # Scores at or above the threshold are a prefix of this order: build only the top_k Categories.
+        order = top_k_indices(row, top_k)
         labels = self._info.labels
         return [Category(int(i), float(row[i]), labels[i]) for i in order if row[i] >= threshold]
 

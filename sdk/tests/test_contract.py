@@ -60,6 +60,8 @@ _SECOND_COPIES = {
     # an f-string, a regex, a glob value or the bare prefix; prose such as "folders of flowerlite-*.tflite" is fine
     "the release file-name pattern": re.compile(
         r"""flowerlite-[{(\[\\]|["']flowerlite-\*[^"'\s]*["']|["']flowerlite-["']|removeprefix\(["']flowerlite"""),
+    # a sort of class scores of one's own (argmax, the first of the top ones, agrees with the order)
+    "the top-k order": re.compile(r"\bargsort\("),
 }
 
 
@@ -94,6 +96,8 @@ def test_the_copy_detector_sees_the_copies_it_is_meant_to_find():
     assert name.search(r're.compile(r"^flowerlite-(?P<backbone>.+)")') and name.search('stem.removeprefix("flowerlite-")')
     assert not name.search("models/flowerlite-efficientnet_lite0-int8.tflite")  # a path in a docstring is not a rule
     assert not name.search('help=".tflite files or folders of flowerlite-*.tflite"')
+    order = _SECOND_COPIES["the top-k order"]
+    assert order.search('order = np.argsort(-row, kind="stable")') and not order.search("row.argmax()")
 
 
 def test_top_k_indices_orders_by_score_with_ties_in_index_order_for_rows_and_batches():
@@ -121,3 +125,19 @@ def test_the_classifier_returns_categories_in_the_contracts_order(monkeypatch):
         monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
         indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
     assert indices == top_k_indices(row).tolist() == [3, 0, 2, 1]
+
+
+def test_the_classifier_takes_its_categories_order_from_the_contract(monkeypatch):
+    import numpy as np
+
+    from flowerlite import Classifier, classifier
+
+    from conftest import fixture_path
+
+    # Were the classifier to sort on its own, a different order from the contract's would not show up.
+    monkeypatch.setattr(classifier, "top_k_indices", lambda scores, k=None: np.arange(len(scores))[::-1][:k])
+    row = np.array([0.25, 0.0, 0.25, 0.5], np.float32)
+    with Classifier(fixture_path("quadrants_float32_metadata"), top_k=3) as clf:
+        monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
+        indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
+    assert indices == [3, 2, 1]
