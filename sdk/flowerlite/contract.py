@@ -2,8 +2,9 @@
 
 Each value here has one definition, and every reader imports it: the training pipeline and the
 model card (the crop rule), the exporter (the file name it writes), the evaluation, the benchmark
-harness and the card generator (the file names they parse), and the harness's engines and the
-explanations (the order of the top classes, :func:`top_k_indices`). The Android demo keeps
+harness and the card generator (the file names they parse), the harness's engines and the
+explanations (the order of the top classes, :func:`top_k_indices`), and every cache on disk (the
+SDK's model checks, the dataset download, the ImageNet weights: :func:`cache_dir`). The Android demo keeps
 Java/Kotlin copies, which ``android_demo/tests`` checks against these values.
 
 Example::
@@ -20,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Optional, Union
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "release_file_name",
     "parse_release_name",
     "top_k_indices",
+    "cache_dir",
 ]
 
 CROP_FRACTION = 0.875
@@ -99,3 +101,27 @@ def top_k_indices(scores: "np.ndarray", k: Optional[int] = None) -> "np.ndarray"
 
     order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
     return order if k is None else order[..., :k]
+
+
+def cache_dir() -> Optional[Path]:
+    """The folder flowerlite caches things in, or None when there is no home directory to put it in.
+
+    ``$FLOWERLITE_CACHE`` when set (non-empty), else ``$XDG_CACHE_HOME/flowerlite`` when that is an
+    absolute path (the XDG spec ignores a relative one), else ``~/.cache/flowerlite``. Each reader keeps
+    its own subfolder: ``verified`` (the SDK's model checks), ``oxford102`` (the dataset),
+    ``weights`` (ImageNet weights). None, rather than a folder relative to the working directory,
+    when ``~`` does not expand to an absolute path (HOME unset and no passwd entry).
+
+    Returns:
+        The cache folder (not created here), or None.
+    """
+    configured = os.environ.get("FLOWERLITE_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "flowerlite"

@@ -62,6 +62,8 @@ _SECOND_COPIES = {
         r"""flowerlite-[{(\[\\]|["']flowerlite-\*[^"'\s]*["']|["']flowerlite-["']|removeprefix\(["']flowerlite"""),
     # a sort of class scores of one's own (argmax, the first of the top ones, agrees with the order)
     "the top-k order": re.compile(r"\bargsort\("),
+    # reading the cache variables, or spelling out the default folder, anywhere but contract.cache_dir
+    "the cache-directory rule": re.compile(r"""["'](FLOWERLITE_CACHE|XDG_CACHE_HOME)["']|["']\.cache["']"""),
 }
 
 
@@ -98,6 +100,41 @@ def test_the_copy_detector_sees_the_copies_it_is_meant_to_find():
     assert not name.search('help=".tflite files or folders of flowerlite-*.tflite"')
     order = _SECOND_COPIES["the top-k order"]
     assert order.search('order = np.argsort(-row, kind="stable")') and not order.search("row.argmax()")
+    cache = _SECOND_COPIES["the cache-directory rule"]
+    assert cache.search('os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite")')
+    assert cache.search("os.environ['XDG_CACHE_HOME']") and cache.search('Path.home() / ".cache"')
+    assert not cache.search('"set FLOWERLITE_CACHE or pass --data-dir"')  # a message naming the variable
+
+
+def test_the_cache_folder_is_flowerlite_cache_else_xdg_cache_home_else_the_home_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FLOWERLITE_CACHE", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert contract.cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv("FLOWERLITE_CACHE", "")  # empty counts as unset
+    assert contract.cache_dir() == tmp_path / "xdg" / "flowerlite"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # ignored, as the XDG spec says
+    assert contract.cache_dir() == tmp_path / "home" / ".cache" / "flowerlite"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("FLOWERLITE_CACHE")
+    assert contract.cache_dir() == tmp_path / "home" / ".cache" / "flowerlite"
+
+
+def test_without_a_home_there_is_no_cache_folder_rather_than_one_in_the_working_directory(monkeypatch):
+    import os
+
+    monkeypatch.delenv("FLOWERLITE_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # HOME unset and no passwd entry
+    assert contract.cache_dir() is None
+
+
+def test_the_model_check_cache_is_the_verified_folder_of_the_contracts_cache(monkeypatch, tmp_path):
+    from flowerlite import _probe
+
+    monkeypatch.delenv("FLOWERLITE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _probe._cache_dir() == contract.cache_dir() / "verified" == tmp_path / "xdg" / "flowerlite" / "verified"
 
 
 def test_top_k_indices_orders_by_score_with_ties_in_index_order_for_rows_and_batches():
