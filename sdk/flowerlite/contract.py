@@ -36,6 +36,8 @@ __all__ = [
     "ReleaseName",
     "release_file_name",
     "parse_release_name",
+    "release_glob",
+    "released_files",
     "top_k_indices",
     "cache_dir",
 ]
@@ -86,6 +88,38 @@ def parse_release_name(path: Union[str, "os.PathLike[str]"]) -> ReleaseName | No
     """The backbone and variant of a released file name (a path's last part), or None for any other name."""
     match = _RELEASE_NAME.match(PurePath(path).name)
     return ReleaseName(match["backbone"], match["variant"]) if match else None
+
+
+def release_glob(variant: Optional[str] = None) -> str:
+    """A glob of released file names: of every variant (:data:`RELEASE_GLOB`), or of one.
+
+    Args:
+        variant: one of :data:`VARIANTS`, or None for all of them.
+
+    Returns:
+        The glob, e.g. ``flowerlite-*-int8.tflite`` (what :func:`release_file_name` makes of any backbone).
+
+    Raises:
+        ValueError: if the variant is not one of VARIANTS.
+    """
+    return RELEASE_GLOB if variant is None else release_file_name("*", variant)
+
+
+def released_files(folder: Union[str, "os.PathLike[str]"], variant: Optional[str] = None) -> list[Path]:
+    """The released files in a folder, sorted by name: those :func:`parse_release_name` reads, of one variant if given.
+
+    Other files (``model-int8.tflite``, ``flowerlite-x-int4.tflite``) are not releases and are left out;
+    a folder that does not exist holds none.
+
+    Raises:
+        ValueError: if the variant is not one of VARIANTS.
+    """
+    found = []
+    for path in Path(folder).glob(release_glob(variant)):
+        release = parse_release_name(path)
+        if release is not None and (variant is None or release.variant == variant):
+            found.append(path)
+    return sorted(found)
 
 
 def top_k_indices(scores: "np.ndarray", k: Optional[int] = None) -> "np.ndarray":

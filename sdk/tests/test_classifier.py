@@ -358,8 +358,11 @@ def test_the_default_classifier_loads_the_single_int8_model(monkeypatch, tmp_pat
     with Classifier() as clf:
         assert pathlib.Path(clf.info.model_path).name == "flowerlite-quadrants-int8.tflite"
         assert clf.classify(quadrant_array(0))[0].label == "top left"
-    shutil.copy(fixture_path("quadrants_int8"), folder / "other-int8.tflite")
-    with pytest.raises(ModelNotFoundError, match="several int8 models"):
+    shutil.copy(fixture_path("quadrants_int8"), folder / "other-int8.tflite")  # not a release name: not a candidate
+    with Classifier() as clf:
+        assert pathlib.Path(clf.info.model_path).name == "flowerlite-quadrants-int8.tflite"
+    shutil.copy(fixture_path("quadrants_int8"), folder / "flowerlite-other-int8.tflite")
+    with pytest.raises(ModelNotFoundError, match=r"several int8 models \(flowerlite-other-int8\.tflite, flowerlite-quadrants-int8\.tflite\)"):
         Classifier()
 
 
