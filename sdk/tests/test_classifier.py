@@ -94,10 +94,10 @@ def test_batch_one_models_fall_back_to_one_by_one():
         batch = np.concatenate([clf.preprocess(image) for image in images])
         assert np.array_equal(clf.scores(batch), np.concatenate([clf.scores(clf.preprocess(i)) for i in images]))
         assert clf.classify_batch(images) == [clf.classify(image) for image in images]
-        assert clf._can_resize is False  # the graph is fixed to batch 1: it looped
+        assert clf._session.can_resize is False  # the graph is fixed to batch 1: it looped
     with Classifier(fixture_path("quadrants_int8_metadata")) as clf:
         clf.scores(np.concatenate([clf.preprocess(image) for image in random_images(3, seed=2)]))
-        assert clf._can_resize is True  # resized the input to the batch
+        assert clf._session.can_resize is True  # resized the input to the batch
 
 
 def test_large_batches_run_in_chunks_with_the_same_results():
