@@ -38,6 +38,12 @@ _UNSET = object()
 class Classifier:
     """Classifies images with a TFLite image-classification model.
 
+    As MediaPipe's ``ImageClassifier``: made with :meth:`create_from_model_path` or
+    :meth:`create_from_options` (or the constructor), used as a context manager, released with
+    :meth:`close`. Unlike it, :meth:`classify` returns the list of :class:`Category` of the
+    model's single head directly (no ``ClassificationResult`` wrapper), and batches and streams of
+    images have their own methods (:meth:`classify_batch`, :meth:`classify_iter`, :meth:`scores`).
+
     One instance may be shared between threads: preprocessing runs in parallel,
     inference is serialised on the interpreter.
 
@@ -141,12 +147,33 @@ class Classifier:
 
     @classmethod
     def create_from_model_path(cls, model_path: str | os.PathLike | None = None, **kwargs) -> Classifier:
-        """Creates a classifier from a model file (``None``: the packaged default model)."""
+        """Creates a classifier from a model file.
+
+        Args:
+            model_path: the ``.tflite`` file; ``None`` loads the packaged default model.
+            **kwargs: further :class:`ClassifierOptions` fields (``top_k=3``, ``num_threads=2``, ...).
+
+        Returns:
+            The classifier.
+
+        Raises:
+            As :class:`Classifier`.
+        """
         return cls(model_path, **kwargs)
 
     @classmethod
     def create_from_options(cls, options: ClassifierOptions) -> Classifier:
-        """Creates a classifier from a :class:`ClassifierOptions`."""
+        """Creates a classifier from a :class:`ClassifierOptions`.
+
+        Args:
+            options: every option at once (the object is read, never changed).
+
+        Returns:
+            The classifier.
+
+        Raises:
+            As :class:`Classifier`.
+        """
         kwargs = dataclasses.asdict(options)
         return cls(kwargs.pop("model_path"), **kwargs)
 
@@ -159,10 +186,12 @@ class Classifier:
 
     @property
     def options(self) -> ClassifierOptions:
+        """The options this classifier was made with."""
         return self._options
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """The label of each output index (``info.labels``)."""
         return self._info.labels
 
     def __repr__(self) -> str:
@@ -173,10 +202,22 @@ class Classifier:
     # ------------------------------------------------------------------ inference
 
     def preprocess(self, image: preprocessing.ImageSource) -> np.ndarray:
-        """The exact input tensor for ``image``: shape ``input_shape`` (batch 1), input dtype.
+        """The exact input tensor for ``image``, as :meth:`classify` feeds it to the model.
 
-        :func:`flowerlite.preprocessing.preprocess`, except that a JPEG big enough (a phone
-        photo) is decoded at a reduced scale first (:mod:`flowerlite._large_jpeg`).
+        :func:`flowerlite.preprocessing.preprocess` with the model's size, normalisation and
+        quantisation, except that a JPEG big enough (a phone photo) is decoded at a reduced scale
+        first (:mod:`flowerlite._large_jpeg`).
+
+        Args:
+            image: a path, bytes, a binary file object, a PIL image or a numpy array.
+
+        Returns:
+            An array of shape ``info.input_shape`` (batch 1) and dtype ``info.input_dtype``.
+
+        Raises:
+            ImageNotFoundError: ``image`` is a path that does not exist.
+            ImageDecodeError: the data is unreadable, truncated or not an image.
+            ImageTooLargeError: the image has more than ``max_pixels`` pixels.
         """
         info = self._info
         short_target = round(max(info.input_size) / preprocessing.CROP_FRACTION)
@@ -191,11 +232,23 @@ class Classifier:
         return tensor[None]
 
     def scores(self, batch: np.ndarray) -> np.ndarray:
-        """Dequantised probabilities, shape (N, classes), for an already preprocessed batch.
+        """Dequantised probabilities of an already preprocessed batch.
 
-        ``batch`` has the input dtype and shape (N, height, width, channels): outputs
-        of :meth:`preprocess` concatenated; stacked ones, (N, 1, height, width,
-        channels), and a single (height, width, channels) tensor are accepted too.
+        The batch runs in chunks of at most ``max_batch_size`` images; a model whose graph is
+        tied to batch 1 runs them one by one.
+
+        Args:
+            batch: the input dtype and shape (N, height, width, channels): outputs of
+                :meth:`preprocess` concatenated; stacked ones, (N, 1, height, width, channels),
+                and a single (height, width, channels) tensor are accepted too.
+
+        Returns:
+            A float32 array of shape (N, classes), in output-index order.
+
+        Raises:
+            ValueError: the batch's shape or dtype is not the model input's.
+            ClassifierClosedError: the classifier was closed.
+            UnsupportedModelError: the runtime fails to run the model.
         """
         info = self._info
         batch = np.asarray(batch)
@@ -224,14 +277,23 @@ class Classifier:
         score_threshold: float | None = None,
         max_results: int | None | object = _UNSET,
     ) -> list[Category]:
-        """Classifies one image: categories sorted by score, at most ``top_k``, none below ``score_threshold``.
+        """Classifies one image.
 
-        ``top_k`` and ``score_threshold`` override the classifier's options for
-        this call (``max_results`` is MediaPipe's name for ``top_k``).
+        Args:
+            image: a path, bytes, a binary file object, a PIL image or a numpy array.
+            top_k: at most this many categories (``None``: all); default: the classifier's option.
+            score_threshold: no category scoring below this; ``None``: the classifier's option, else
+                the model's own threshold.
+            max_results: MediaPipe's name for ``top_k`` (used when ``top_k`` is not given).
+
+        Returns:
+            The categories by descending score, equal scores in index order
+            (:func:`flowerlite.contract.top_k_indices`).
 
         Raises:
             ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the image cannot be used.
             ClassifierClosedError: the classifier was closed.
+            UnsupportedModelError: the runtime fails to run the model.
             TypeError, ValueError: ``top_k`` or ``score_threshold`` has the wrong type or value.
         """
         top_k, threshold = self._limits(top_k, max_results, score_threshold)
@@ -249,11 +311,21 @@ class Classifier:
 
         Decoding overlaps inference: a few threads decode the next images while the
         model runs each one alone, as :meth:`classify` does (so the scores are
-        bit-identical to it). Memory stays flat however many images are given, and
-        ``images`` may be any iterable. :meth:`scores` runs prepared batches.
+        bit-identical to it). Memory stays flat however many images are given.
+        :meth:`scores` runs prepared batches.
+
+        Args:
+            images: any iterable of images (paths, bytes, PIL images, arrays, ...).
+            top_k, score_threshold, max_results: as in :meth:`classify`, for every image.
+
+        Returns:
+            One list of categories per image, in the order given.
 
         Raises:
             ImageNotFoundError, ImageDecodeError, ImageTooLargeError: the first image that cannot be used.
+            ClassifierClosedError: the classifier was closed.
+            UnsupportedModelError: the runtime fails to run the model.
+            TypeError, ValueError: ``top_k`` or ``score_threshold`` has the wrong type or value.
         """
         return [result.categories for result in self.classify_iter(
             images, top_k=top_k, score_threshold=score_threshold, max_results=max_results)]
@@ -267,12 +339,25 @@ class Classifier:
         max_results: int | None | object = _UNSET,
         errors: str = "raise",
     ) -> Iterator[ImageResult]:
-        """Classifies images as :meth:`classify_batch` does, yielding an :class:`ImageResult` per image in order.
+        """Classifies images as :meth:`classify_batch` does, yielding a result per image in order.
 
-        ``images`` is read lazily (a generator of paths works). With
-        ``errors="return"``, an image that cannot be used yields a result whose
-        ``error`` is its ``FlowerliteError`` and the others go on; with ``"raise"``
-        (default) that error is raised when its turn comes.
+        ``images`` is read lazily (a generator of paths works), a few images ahead.
+
+        Args:
+            images: any iterable of images (paths, bytes, PIL images, arrays, ...).
+            top_k, score_threshold, max_results: as in :meth:`classify`, for every image.
+            errors: ``"raise"`` (default): an image that cannot be used raises its error when its
+                turn comes; ``"return"``: it yields a result whose ``error`` is that
+                ``FlowerliteError``, and the others go on.
+
+        Returns:
+            An iterator of :class:`ImageResult`, one per image, in the order given.
+
+        Raises:
+            ValueError: ``errors`` is neither ``"raise"`` nor ``"return"`` (at the call).
+            TypeError, ValueError: ``top_k`` or ``score_threshold`` has the wrong type or value (at the call).
+            ImageNotFoundError, ImageDecodeError, ImageTooLargeError: while iterating, with ``errors="raise"``.
+            ClassifierClosedError, UnsupportedModelError: while iterating.
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return'; received errors={errors!r}")
@@ -297,7 +382,10 @@ class Classifier:
     # ------------------------------------------------------------------ lifetime
 
     def close(self) -> None:
-        """Releases the interpreter; the classifier cannot be used afterwards."""
+        """Releases the interpreter; afterwards every inference raises ClassifierClosedError.
+
+        Closing twice is harmless; ``with Classifier(...) as clf:`` closes on leaving the block.
+        """
         self._session.close()
 
     def __enter__(self) -> Classifier:
