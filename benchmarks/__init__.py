@@ -4,6 +4,6 @@ Runs with only the SDK's dependencies (numpy, Pillow, a TFLite runtime), plus ma
 and tqdm/psutil when installed. Nothing here imports TensorFlow.
 """
 
-__all__ = ["SCHEMA_VERSION"]
+from training.benchmark_json import SCHEMA_VERSION  # of benchmark.json, whose schema the build chain owns
 
-SCHEMA_VERSION = 1  # of benchmark.json; readers ignore fields they do not know
+__all__ = ["SCHEMA_VERSION"]

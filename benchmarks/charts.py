@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.files import atomic_path
-from benchmarks.report import BenchmarkReport, JobResult
+from training.benchmark_json import BenchmarkReport, JobResult
 
 __all__ = ["plot_accuracy_vs_size", "plot_latency", "write_charts", "series_name"]
 

@@ -112,6 +112,7 @@ def _run(args, argv: list[str]) -> int:
     from benchmarks.files import write_atomic
     from benchmarks.report import render_markdown, write_json
     from benchmarks.runner import RunConfig, run_benchmark
+    from training.benchmark_json import FILE_NAME
 
     unknown = [e for e in args.engines if e not in ENGINES]
     if unknown:
@@ -130,7 +131,7 @@ def _run(args, argv: list[str]) -> int:
     )
     report = run_benchmark(config)
     # The measurements first (atomically), so that a failure in what follows (Markdown, charts) never loses them.
-    written = [write_json(report, output / "benchmark.json")]
+    written = [write_json(report, output / FILE_NAME)]
     written.append(write_atomic(output / "benchmark.md", render_markdown(report)))
     try:
         charts = write_charts(report, output) if args.charts else []
@@ -149,7 +150,7 @@ def _run(args, argv: list[str]) -> int:
         value = "–" if target.value is None else f"{target.value:.3f}"
         print(f"  {state:12} {target.name}: {value} ({target.detail})")
     if report.incomplete:
-        print(f"error: the run stopped early ({report.incomplete}); {output / 'benchmark.json'} holds what it measured",
+        print(f"error: the run stopped early ({report.incomplete}); {output / FILE_NAME} holds what it measured",
               file=sys.stderr)
         return EXIT_FAILED
     failed = [j for j in report.jobs if j.status != "ok"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from benchmarks.report import BenchmarkReport
+from training.benchmark_json import BenchmarkReport
 
 __all__ = ["compare_reports", "job_key"]
 

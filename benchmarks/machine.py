@@ -6,41 +6,15 @@ import importlib.metadata
 import os
 import platform
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+
+from training.benchmark_json import MachineInfo, PythonInfo  # benchmark.json's schema (standard library only)
 
 __all__ = ["MachineInfo", "PythonInfo", "describe_machine", "describe_python", "RUNTIME_PACKAGES"]
 
 # Distribution name -> the module a job imports.  ai-edge-litert is LiteRT, the successor of tflite-runtime.
 RUNTIME_PACKAGES = {"ai-edge-litert": "ai_edge_litert", "tflite-runtime": "tflite_runtime", "mediapipe": "mediapipe"}
-
-
-@dataclass(frozen=True)
-class PythonInfo:
-    """One Python interpreter and the versions of the packages a benchmark job uses in it."""
-
-    executable: str
-    version: str
-    implementation: str
-    numpy: str | None
-    pillow: str | None
-    runtimes: dict[str, str] = field(default_factory=dict)  # installed runtime distribution -> version
-    flowerlite: str | None = None  # the SDK, when importable
-
-
-@dataclass(frozen=True)
-class MachineInfo:
-    """CPU, cores, memory and operating system of the machine that ran a benchmark."""
-
-    cpu_model: str
-    architecture: str
-    logical_cores: int
-    usable_cores: int
-    memory_bytes: int | None
-    os: str
-    kernel: str
-    hostname: str
-    load_average: tuple[float, float, float] | None
 
 
 def _version(distribution: str) -> str | None:

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from benchmarks.models import ModelFile
-from benchmarks.report import RealWorldResult, Target  # the report's schema owns the result type
+from training.benchmark_json import RealWorldResult, Target  # benchmark.json's schema owns the result type
 
 __all__ = ["RealWorldResult", "check_photo_sets", "measure_photo_sets", "realworld_targets", "MEAN_CLASS_TOP1_GOAL"]
 

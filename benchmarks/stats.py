@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from training.benchmark_json import ClassAccuracy, LatencyStats  # benchmark.json's schema
 
 __all__ = [
     "LatencyStats",
@@ -18,35 +19,6 @@ __all__ = [
 ]
 
 PERCENTILES = (50, 90, 99)
-
-
-@dataclass(frozen=True)
-class LatencyStats:
-    """Latency of one operation in milliseconds over `n` timed repetitions."""
-
-    n: int
-    mean_ms: float
-    std_ms: float
-    min_ms: float
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-
-
-@dataclass(frozen=True)
-class ClassAccuracy:
-    """Top-1 accuracy of one class."""
-
-    label: int
-    name: str
-    correct: int
-    total: int
-
-    @property
-    def accuracy(self) -> float:
-        """Fraction of this class's images whose first prediction is right."""
-        return self.correct / self.total if self.total else float("nan")
 
 
 def summarize_latencies(durations_ns: Sequence[int]) -> LatencyStats:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flowerlite import FlowerliteError  # the build chain depends on the SDK (same repository)
 
-__all__ = ["FlowerliteError", "ConfigError", "DatasetError", "WeightsError"]
+__all__ = ["FlowerliteError", "ConfigError", "DatasetError", "WeightsError", "BenchmarkFileError"]
 
 
 class ConfigError(FlowerliteError, ValueError):
@@ -17,3 +17,7 @@ class DatasetError(FlowerliteError):
 
 class WeightsError(FlowerliteError):
     """Pretrained weights cannot be found, downloaded or converted."""
+
+
+class BenchmarkFileError(FlowerliteError):
+    """A benchmark result (benchmark.json) is missing, unreadable, or of another schema version."""

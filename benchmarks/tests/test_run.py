@@ -155,7 +155,7 @@ def test_a_run_that_fails_late_still_leaves_what_it_measured(quadrant_set, tmp_p
     def accuracy_jobs(records, models):
         raise RuntimeError("the accuracy pass broke")
 
-    monkeypatch.setattr("benchmarks.runner._accuracy_jobs", accuracy_jobs)
+    monkeypatch.setattr("benchmarks.measure.accuracy_jobs", accuracy_jobs)
     code = main(["run", "--models", str(models / "flowerlite-quadrants-int8.tflite"), "--dataset", "folder",
                  "--data-dir", str(images), "--engines", "sdk", "--no-charts", "--output", str(out), *FAST])
     assert code == 1

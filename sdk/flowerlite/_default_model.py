@@ -1,17 +1,20 @@
 """Locating the default model: the released int8 model packaged with flowerlite.
 
-A wheel carries it as ``flowerlite/models/<name>-int8.tflite`` (copied from the
-repository's ``models/`` at build time, so git holds one copy). In an editable
-install or a source checkout the repository's ``models/`` is used directly.
+A wheel carries it as ``flowerlite/models/flowerlite-<backbone>-int8.tflite`` (copied
+from the repository's ``models/`` at build time by ``sdk/setup_hooks.py``, so git holds
+one copy). In an editable install or a source checkout the repository's ``models/`` is
+used directly. A released name is one :func:`flowerlite.contract.parse_release_name` reads.
 """
 
 from __future__ import annotations
 
 import pathlib
 
+from .contract import release_glob, released_files
 from .errors import ModelNotFoundError
 
-PATTERN = "*-int8.tflite"
+VARIANT = "int8"
+PATTERN = release_glob(VARIANT)
 PACKAGE_MODELS = pathlib.Path(__file__).resolve().parent / "models"
 
 
@@ -40,7 +43,7 @@ def find() -> pathlib.Path:
         ModelNotFoundError: no released model exists yet, or more than one.
     """
     for folder in candidates():
-        found = sorted(folder.glob(PATTERN)) if folder.is_dir() else []
+        found = released_files(folder, VARIANT) if folder.is_dir() else []
         if len(found) == 1:
             return found[0]
         if len(found) > 1:

@@ -6,8 +6,8 @@ operator swapped for another, a denormal quantisation scale) on which TFLite
 kernels crash instead of failing. So the first time a given model (by SHA-256)
 meets a given runtime, a child process loads it, allocates and runs it at batch
 1 and 2; only if that child survives does the caller's process load it. The
-verdict is cached in memory and under ``$FLOWERLITE_CACHE`` (default
-``$XDG_CACHE_HOME/flowerlite`` or ``~/.cache/flowerlite``), so each model costs this
+verdict is cached in memory and in the ``verified`` folder of :func:`flowerlite.contract.cache_dir`
+(``$FLOWERLITE_CACHE``, else ``$XDG_CACHE_HOME/flowerlite`` or ``~/.cache/flowerlite``), so each model costs this
 once per machine. A cache that cannot be used (no home, an unreadable one) only
 costs the check again: a FlowerliteWarning says so once per process.
 
@@ -44,16 +44,10 @@ if hasattr(os, "register_at_fork"):
 
 def _cache_dir() -> pathlib.Path | None:
     """Where verdicts are kept; ``None`` when there is no usable home (never the working directory)."""
-    configured = os.environ.get("FLOWERLITE_CACHE")
-    if configured:
-        return pathlib.Path(configured) / "verified"
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative value is invalid and ignored
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):  # HOME unset and no passwd entry: "~" would be relative
-            return None
-        base = os.path.join(home, ".cache")
-    return pathlib.Path(base) / "flowerlite" / "verified"
+    from .contract import cache_dir  # imported here: run as a script, this file has no package
+
+    root = cache_dir()
+    return None if root is None else root / "verified"
 
 
 def _warn_once(message: str) -> None:

@@ -14,7 +14,16 @@ __all__ = ["Category", "ImageResult", "ClassifierOptions", "ModelInfo"]
 
 @dataclasses.dataclass(frozen=True)
 class Category:
-    """One classification result: output index, dequantised probability and label."""
+    """One classification result: output index, dequantised probability and label.
+
+    MediaPipe's ``Category(index, score, display_name, category_name)`` without the display name:
+    ``label`` is MediaPipe's ``category_name`` (the model's label for that output index).
+
+    Attributes:
+        index: the output index (class) of the model.
+        score: its dequantised probability, in [0, 1] for flowerlite's models.
+        label: the label of that index (from the model's metadata, or ``labels_path``).
+    """
 
     index: int
     score: float
@@ -23,7 +32,13 @@ class Category:
 
 @dataclasses.dataclass(frozen=True)
 class ImageResult:
-    """One image's outcome in :meth:`Classifier.classify_iter`: its categories, or the error that stopped it."""
+    """One image's outcome in :meth:`Classifier.classify_iter`: its categories, or the error that stopped it.
+
+    Attributes:
+        source: the image as given (a path, bytes, a PIL image, ...).
+        categories: its categories, as :meth:`Classifier.classify` returns them; empty on an error.
+        error: the :class:`~flowerlite.FlowerliteError` that stopped this image (``errors="return"``), else None.
+    """
 
     source: Any
     categories: list[Category]
@@ -37,7 +52,22 @@ class ImageResult:
 
 @dataclasses.dataclass(frozen=True)
 class ClassifierOptions:
-    """Options of a :class:`Classifier` (flat, as in MediaPipe Tasks).
+    """Options of a :class:`Classifier`, for :meth:`Classifier.create_from_options`.
+
+    How they differ from MediaPipe's ``ImageClassifierOptions(base_options=BaseOptions(model_asset_path=...),
+    running_mode, display_names_locale, max_results, score_threshold, category_allowlist, category_denylist)``:
+
+    - One flat dataclass: the model is ``model_path`` here, not nested in a ``BaseOptions`` (there is no
+      ``model_asset_buffer`` and no ``delegate``: the CPU runtime is chosen by ``runtime``).
+    - ``top_k`` is MediaPipe's ``max_results``, with ``None`` (not -1) for all categories;
+      :meth:`Classifier.classify` also takes ``max_results=``. ``score_threshold`` follows MediaPipe's
+      rule (it overrides the model's metadata threshold, which applies when it is ``None``).
+    - No ``running_mode`` or ``result_callback``: every call classifies still images and returns
+      (MediaPipe's IMAGE mode); no video or live-stream mode.
+    - No ``display_names_locale`` (categories carry no display name) and no ``category_allowlist`` /
+      ``category_denylist``: filter the returned categories instead.
+    - Only here: ``labels_path``, ``runtime``, ``num_threads``, ``mean`` / ``std``, ``max_pixels``,
+      ``max_batch_size`` and ``safe_load``.
 
     Attributes:
         model_path: the ``.tflite`` file; ``None`` loads the packaged default model.
@@ -56,6 +86,9 @@ class ClassifierOptions:
         safe_load: load each new model first in a child process, so that a damaged
             model that passes verification but crashes the runtime raises
             InvalidModelError instead (once per model and runtime; cached).
+
+    The values are checked when a :class:`Classifier` is made from them (TypeError / ValueError
+    naming the option), not here.
     """
 
     model_path: str | os.PathLike | None = None
@@ -107,6 +140,7 @@ class ModelInfo:
 
     @property
     def num_classes(self) -> int:
+        """How many classes the model scores (one label each)."""
         return len(self.labels)
 
     def to_dict(self) -> dict:

@@ -127,6 +127,9 @@ def _floats(values) -> tuple[float, ...] | None:
 def read_metadata(model: str | os.PathLike | bytes) -> ModelMetadata | None:
     """Reads the standard metadata and label file of a ``.tflite`` model.
 
+    Args:
+        model: the model's path, or its bytes.
+
     Returns:
         The metadata, or ``None`` if the model has no ``TFLITE_METADATA``.
 
@@ -278,6 +281,15 @@ def write_metadata(
     associated files already in the model are replaced. The flatbuffer itself is kept byte for byte (it is
     embedded, aligned, behind a new root table), so no operator, weight or
     unknown newer schema field can be lost, and the output is deterministic.
+
+    Args:
+        model_bytes: the ``.tflite`` model, with or without metadata.
+        metadata: what to write; ``labels`` must hold one label per output class.
+        input_name, input_description, output_name, output_description: the tensors' names
+            and descriptions in the metadata (MediaPipe Model Maker's defaults).
+
+    Returns:
+        The model with its metadata, ready to be saved as a ``.tflite`` file.
 
     Raises:
         InvalidModelError: ``model_bytes`` is not a valid TFLite model.

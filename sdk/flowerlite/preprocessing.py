@@ -102,6 +102,13 @@ def _check_pixels(width: int, height: int, max_pixels: int | None, what: str) ->
 def load_image(source: ImageSource, *, max_pixels: int | None = MAX_PIXELS) -> Image.Image:
     """Decodes ``source`` into an RGB PIL image (EXIF orientation applied).
 
+    Args:
+        source: a path, bytes, a binary file object, a PIL image or a numpy array (see the module's rule 1).
+        max_pixels: images with more pixels are refused before they are decoded; ``None``: no limit.
+
+    Returns:
+        A new 8-bit RGB image (never the caller's own PIL image).
+
     Raises:
         ImageNotFoundError: ``source`` is a path that does not exist.
         ImageDecodeError: the data is unreadable, truncated or not an image.
@@ -319,8 +326,16 @@ def _from_array(array: np.ndarray, max_pixels: int | None, what: str) -> Image.I
 def resize_and_crop(image: Image.Image, size: int | tuple[int, int]) -> Image.Image:
     """Resizes the shorter side to ``round(size / CROP_FRACTION)``, then centre-crops ``size``.
 
-    ``size`` is an int (square) or ``(height, width)``; for a non-square target
-    the shorter side is scaled to fit the larger of the two before cropping.
+    Args:
+        image: a PIL image (as :func:`load_image` returns).
+        size: an int (square) or ``(height, width)``; for a non-square target the shorter
+            side is scaled to fit the larger of the two before cropping.
+
+    Returns:
+        The cropped image, ``size`` pixels.
+
+    Raises:
+        ValueError: ``size`` is not positive.
     """
     height, width = (size, size) if isinstance(size, int) else size
     if height <= 0 or width <= 0:
@@ -354,8 +369,19 @@ def to_input_tensor(
 ) -> np.ndarray:
     """Normalises an already cropped RGB image, then quantises it to ``dtype``.
 
-    Returns an array of shape (height, width, channels), without batch axis.
-    ``channels=1`` converts to luminance (Pillow's ``L`` weights) first.
+    Args:
+        image: a PIL image or an array of pixels (height, width[, channels]).
+        mean, std: per-channel (or one for all) normalisation, ``(pixel - mean) / std``.
+        dtype: ``"float32"``, ``"uint8"`` or ``"int8"``: the model input's.
+        scale, zero_point: the input's quantisation (needed for an integer dtype).
+        channels: 3, or 1 to convert to luminance (Pillow's ``L`` weights) first.
+
+    Returns:
+        An array of shape (height, width, channels), without batch axis, of ``dtype``.
+
+    Raises:
+        ValueError: ``mean``/``std`` do not fit the channels, the dtype is not supported, or an
+            integer dtype has no ``scale``.
     """
     if isinstance(image, Image.Image):
         image = image.convert("L") if channels == 1 else image.convert("RGB")
@@ -411,7 +437,21 @@ def preprocess(
     channels: int = 3,
     max_pixels: int | None = MAX_PIXELS,
 ) -> np.ndarray:
-    """The whole rule: :func:`load_image`, :func:`resize_and_crop`, :func:`to_input_tensor`."""
+    """The whole rule: :func:`load_image`, :func:`resize_and_crop`, :func:`to_input_tensor`.
+
+    Args:
+        source: a path, bytes, a binary file object, a PIL image or a numpy array.
+        size: the model's input size, an int or ``(height, width)``.
+        mean, std, dtype, scale, zero_point, channels: as in :func:`to_input_tensor`.
+        max_pixels: as in :func:`load_image`.
+
+    Returns:
+        The input tensor of one image, shape (height, width, channels), without batch axis.
+
+    Raises:
+        ImageNotFoundError, ImageDecodeError, ImageTooLargeError: as :func:`load_image`.
+        ValueError: as :func:`resize_and_crop` and :func:`to_input_tensor`.
+    """
     image = resize_and_crop(load_image(source, max_pixels=max_pixels), size)
     return to_input_tensor(image, mean=mean, std=std, dtype=dtype, scale=scale,
                            zero_point=zero_point, channels=channels)

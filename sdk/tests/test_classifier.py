@@ -94,10 +94,10 @@ def test_batch_one_models_fall_back_to_one_by_one():
         batch = np.concatenate([clf.preprocess(image) for image in images])
         assert np.array_equal(clf.scores(batch), np.concatenate([clf.scores(clf.preprocess(i)) for i in images]))
         assert clf.classify_batch(images) == [clf.classify(image) for image in images]
-        assert clf._can_resize is False  # the graph is fixed to batch 1: it looped
+        assert clf._session.can_resize is False  # the graph is fixed to batch 1: it looped
     with Classifier(fixture_path("quadrants_int8_metadata")) as clf:
         clf.scores(np.concatenate([clf.preprocess(image) for image in random_images(3, seed=2)]))
-        assert clf._can_resize is True  # resized the input to the batch
+        assert clf._session.can_resize is True  # resized the input to the batch
 
 
 def test_large_batches_run_in_chunks_with_the_same_results():
@@ -358,8 +358,11 @@ def test_the_default_classifier_loads_the_single_int8_model(monkeypatch, tmp_pat
     with Classifier() as clf:
         assert pathlib.Path(clf.info.model_path).name == "flowerlite-quadrants-int8.tflite"
         assert clf.classify(quadrant_array(0))[0].label == "top left"
-    shutil.copy(fixture_path("quadrants_int8"), folder / "other-int8.tflite")
-    with pytest.raises(ModelNotFoundError, match="several int8 models"):
+    shutil.copy(fixture_path("quadrants_int8"), folder / "other-int8.tflite")  # not a release name: not a candidate
+    with Classifier() as clf:
+        assert pathlib.Path(clf.info.model_path).name == "flowerlite-quadrants-int8.tflite"
+    shutil.copy(fixture_path("quadrants_int8"), folder / "flowerlite-other-int8.tflite")
+    with pytest.raises(ModelNotFoundError, match=r"several int8 models \(flowerlite-other-int8\.tflite, flowerlite-quadrants-int8\.tflite\)"):
         Classifier()
 
 

@@ -46,6 +46,38 @@ def test_release_file_name_refuses_an_unknown_variant_or_an_empty_backbone():
         release_file_name("", "int8")
 
 
+def test_released_files_are_the_names_the_parser_reads_of_the_variant_asked_for(tmp_path):
+    from flowerlite.contract import release_glob, released_files
+
+    for name in ("flowerlite-a-int8.tflite", "flowerlite-a-float32.tflite", "other-int8.tflite",
+                 "flowerlite-b-int4.tflite", "flowerlite-int8.tflite", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert release_glob("int8") == "flowerlite-*-int8.tflite" and release_glob() == RELEASE_GLOB
+    assert [p.name for p in released_files(tmp_path, "int8")] == ["flowerlite-a-int8.tflite"]
+    assert [p.name for p in released_files(tmp_path)] == ["flowerlite-a-float32.tflite", "flowerlite-a-int8.tflite"]
+    assert released_files(tmp_path / "missing", "int8") == []
+    with pytest.raises(ValueError, match=r"Received: variant='int4'"):
+        release_glob("int4")
+
+
+def test_the_default_model_the_wheel_hook_and_the_sdist_find_the_int8_release_through_the_contract(tmp_path):
+    import importlib.util
+
+    from flowerlite import _default_model
+    from flowerlite.contract import release_glob, released_files
+
+    pytest.importorskip("setuptools")
+    spec = importlib.util.spec_from_file_location("setup_hooks_under_test", REPO / "sdk" / "setup_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    for name in ("flowerlite-a-int8.tflite", "flowerlite-a-float32.tflite", "other-int8.tflite"):
+        (tmp_path / name).write_bytes(b"")
+    assert hooks.default_models(tmp_path) == released_files(tmp_path, "int8") == [tmp_path / "flowerlite-a-int8.tflite"]
+    assert _default_model.PATTERN == release_glob("int8")
+    # MANIFEST.in cannot import the contract: its model line is checked against it.
+    assert f"include models/{release_glob('int8')}" in (REPO / "MANIFEST.in").read_text().splitlines()
+
+
 def test_the_preprocessing_module_uses_the_contracts_crop_fraction():
     assert preprocessing.CROP_FRACTION is contract.CROP_FRACTION == 0.875
     from PIL import Image
@@ -60,6 +92,11 @@ _SECOND_COPIES = {
     # an f-string, a regex, a glob value or the bare prefix; prose such as "folders of flowerlite-*.tflite" is fine
     "the release file-name pattern": re.compile(
         r"""flowerlite-[{(\[\\]|["']flowerlite-\*[^"'\s]*["']|["']flowerlite-["']|removeprefix\(["']flowerlite"""),
+    # a sort of class scores of one's own (argmax, the first of the top ones, agrees with the order)
+    "a variant's file-name glob": re.compile(rf"""["']\*-({'|'.join(VARIANTS)})\.tflite["']"""),
+    "the top-k order": re.compile(r"\bargsort\("),
+    # reading the cache variables, or spelling out the default folder, anywhere but contract.cache_dir
+    "the cache-directory rule": re.compile(r"""["'](FLOWERLITE_CACHE|XDG_CACHE_HOME)["']|["']\.cache["']"""),
 }
 
 
@@ -94,6 +131,46 @@ def test_the_copy_detector_sees_the_copies_it_is_meant_to_find():
     assert name.search(r're.compile(r"^flowerlite-(?P<backbone>.+)")') and name.search('stem.removeprefix("flowerlite-")')
     assert not name.search("models/flowerlite-efficientnet_lite0-int8.tflite")  # a path in a docstring is not a rule
     assert not name.search('help=".tflite files or folders of flowerlite-*.tflite"')
+    variant_glob = _SECOND_COPIES["a variant's file-name glob"]
+    assert variant_glob.search('PATTERN = "*-int8.tflite"') and variant_glob.search("glob('*-float16.tflite')")
+    assert not variant_glob.search('glob("*.tflite")')
+    order = _SECOND_COPIES["the top-k order"]
+    assert order.search('order = np.argsort(-row, kind="stable")') and not order.search("row.argmax()")
+    cache = _SECOND_COPIES["the cache-directory rule"]
+    assert cache.search('os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite")')
+    assert cache.search("os.environ['XDG_CACHE_HOME']") and cache.search('Path.home() / ".cache"')
+    assert not cache.search('"set FLOWERLITE_CACHE or pass --data-dir"')  # a message naming the variable
+
+
+def test_the_cache_folder_is_flowerlite_cache_else_xdg_cache_home_else_the_home_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FLOWERLITE_CACHE", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert contract.cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv("FLOWERLITE_CACHE", "")  # empty counts as unset
+    assert contract.cache_dir() == tmp_path / "xdg" / "flowerlite"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # ignored, as the XDG spec says
+    assert contract.cache_dir() == tmp_path / "home" / ".cache" / "flowerlite"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("FLOWERLITE_CACHE")
+    assert contract.cache_dir() == tmp_path / "home" / ".cache" / "flowerlite"
+
+
+def test_without_a_home_there_is_no_cache_folder_rather_than_one_in_the_working_directory(monkeypatch):
+    import os
+
+    monkeypatch.delenv("FLOWERLITE_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # HOME unset and no passwd entry
+    assert contract.cache_dir() is None
+
+
+def test_the_model_check_cache_is_the_verified_folder_of_the_contracts_cache(monkeypatch, tmp_path):
+    from flowerlite import _probe
+
+    monkeypatch.delenv("FLOWERLITE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _probe._cache_dir() == contract.cache_dir() / "verified" == tmp_path / "xdg" / "flowerlite" / "verified"
 
 
 def test_top_k_indices_orders_by_score_with_ties_in_index_order_for_rows_and_batches():
@@ -121,3 +198,19 @@ def test_the_classifier_returns_categories_in_the_contracts_order(monkeypatch):
         monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
         indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
     assert indices == top_k_indices(row).tolist() == [3, 0, 2, 1]
+
+
+def test_the_classifier_takes_its_categories_order_from_the_contract(monkeypatch):
+    import numpy as np
+
+    from flowerlite import Classifier, classifier
+
+    from conftest import fixture_path
+
+    # Were the classifier to sort on its own, a different order from the contract's would not show up.
+    monkeypatch.setattr(classifier, "top_k_indices", lambda scores, k=None: np.arange(len(scores))[::-1][:k])
+    row = np.array([0.25, 0.0, 0.25, 0.5], np.float32)
+    with Classifier(fixture_path("quadrants_float32_metadata"), top_k=3) as clf:
+        monkeypatch.setattr(clf, "scores", lambda tensor: row[None])
+        indices = [c.index for c in clf.classify(np.zeros((8, 8, 3), np.uint8), score_threshold=0.0)]
+    assert indices == [3, 2, 1]

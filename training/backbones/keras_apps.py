@@ -6,7 +6,8 @@ The SDK only computes (x - mean) / std on RGB 0-255 pixels, so each contract is 
   (exact, and costs nothing at inference); what is left is RGB minus (123.68, 116.779, 103.939).
 - InceptionV3 was trained in 'tf' mode, x / 127.5 - 1, that is mean 127.5 and std 127.5.
 
-Weights: "imagenet" (downloaded once by Keras into $FLOWERLITE_CACHE/weights/keras, from
+Weights: "imagenet" (downloaded once by Keras into weights/keras under `flowerlite.contract.cache_dir()`,
+that is $FLOWERLITE_CACHE, else $XDG_CACHE_HOME/flowerlite or ~/.cache/flowerlite; from
 storage.googleapis.com or the mirror in $FLOWERLITE_KERAS_WEIGHTS_URL), the path of the
 keras.applications `..._notop.h5` file for offline users, or None (random, for tests).
 """

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Union
 
-from training.errors import ConfigError
+from flowerlite import contract
+
+from training.errors import ConfigError, WeightsError
 
 __all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "register_backbone", "weights_cache_dir"]
 
@@ -73,6 +75,13 @@ def get_backbone(name: str) -> BackboneSpec:
 
 
 def weights_cache_dir() -> Path:
-    """Where converted ImageNet weights are cached (FLOWERLITE_CACHE, else ~/.cache/flowerlite)."""
-    root = Path(os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite"))
+    """Where ImageNet weights are cached: the `weights` folder of `flowerlite.contract.cache_dir()`.
+
+    Raises:
+        WeightsError: there is no home directory to cache them in and FLOWERLITE_CACHE is unset.
+    """
+    root = contract.cache_dir()
+    if root is None:
+        raise WeightsError("No home directory to cache ImageNet weights in (HOME is unset): "
+                           "set FLOWERLITE_CACHE to a writable folder")
     return root / "weights"

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
+from flowerlite import contract
+
 from training.errors import DatasetError
 
 __all__ = ["OXFORD102_URL", "OXFORD102_FILES", "RemoteFile", "default_cache_dir", "download_file", "ensure_oxford102"]
@@ -53,8 +55,16 @@ OXFORD102_FILES = _official_files(OXFORD102_URL)
 
 
 def default_cache_dir() -> Path:
-    """The dataset cache: $FLOWERLITE_CACHE/oxford102, else ~/.cache/flowerlite/oxford102."""
-    return Path(os.environ.get("FLOWERLITE_CACHE", Path.home() / ".cache" / "flowerlite")) / "oxford102"
+    """The dataset cache: the `oxford102` folder of `flowerlite.contract.cache_dir()`.
+
+    Raises:
+        DatasetError: there is no home directory to cache the dataset in and FLOWERLITE_CACHE is unset.
+    """
+    root = contract.cache_dir()
+    if root is None:
+        raise DatasetError("No home directory for the dataset cache (HOME is unset): "
+                           "set FLOWERLITE_CACHE or pass --data-dir")
+    return root / "oxford102"
 
 
 def _md5(path: Path) -> str:

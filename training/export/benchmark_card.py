@@ -1,8 +1,9 @@
 """The model card's accuracy, size and latency table from a benchmark harness result (benchmark.json).
 
-The harness owns the file's format: it is read with `benchmarks.report.read_json` into the harness's
-own dataclasses (`BenchmarkReport`), never as loose dicts, so a renamed or dropped field fails here
-instead of silently quoting nothing. The harness measures the released files; the card quotes it.
+The file's format has one owner, `training.benchmark_json`, which the harness writes it with: it is read
+with `training.benchmark_json.read_json` into its dataclasses (`BenchmarkReport`), never as loose dicts,
+so a renamed or dropped field fails here instead of silently quoting nothing. The harness measures the
+released files; the card quotes it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from training.export.errors import ExportError
 from training.export.model_card import REALWORLD_END, REALWORLD_START, replace_accuracy_section
 
 if TYPE_CHECKING:
-    from benchmarks.report import BenchmarkReport, JobResult
+    from training.benchmark_json import BenchmarkReport, JobResult
 
 __all__ = ["benchmark_section", "benchmark_realworld_section", "apply_benchmark"]
 
@@ -113,8 +114,8 @@ def apply_benchmark(models_dir: str | Path, benchmark_json: str | Path) -> Path:
     Raises:
         ExportError: if the card or the benchmark file is missing or does not match the released files.
     """
-    from benchmarks.errors import BenchmarkError
-    from benchmarks.report import read_json
+    from training.benchmark_json import read_json
+    from training.errors import BenchmarkFileError
     from training.export.exporter import sha256_file
     from training.export.release import CARD_NAME, write_checksums
 
@@ -124,7 +125,7 @@ def apply_benchmark(models_dir: str | Path, benchmark_json: str | Path) -> Path:
         raise ExportError(f"No model card in {models_dir}: run `python -m training release` first")
     try:
         report = read_json(benchmark_json)
-    except BenchmarkError as exc:
+    except BenchmarkFileError as exc:
         raise ExportError(f"Cannot read the benchmark result {benchmark_json} ({exc})") from None
     released = {p.name: sha256_file(p) for p in sorted(models_dir.glob(RELEASE_GLOB))}
     section = benchmark_section(report, released)

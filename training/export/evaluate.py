@@ -65,7 +65,7 @@ class PhotoSetResult:
 def interpreter_threads() -> int:
     """Interpreter threads for evaluating a file: the machine's cores, at most 4.
 
-    Not the harness's `benchmarks.runner.default_threads`, which lists the thread counts a benchmark measures.
+    Not the harness's `benchmarks.plan.default_threads`, which lists the thread counts a benchmark measures.
     """
     return max(1, min(4, os.cpu_count() or 1))
 

@@ -243,7 +243,34 @@ def test_the_default_cache_follows_flowerlite_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("FLOWERLITE_CACHE", str(tmp_path / "x"))
     assert default_cache_dir() == tmp_path / "x" / "oxford102"
     monkeypatch.delenv("FLOWERLITE_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     assert default_cache_dir() == Path.home() / ".cache" / "flowerlite" / "oxford102"
+
+
+def test_the_dataset_and_weights_caches_are_folders_of_the_contracts_cache_xdg_included(monkeypatch, tmp_path):
+    from flowerlite.contract import cache_dir
+
+    from training.backbones.registry import weights_cache_dir
+
+    monkeypatch.delenv("FLOWERLITE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == cache_dir() / "oxford102" == tmp_path / "xdg" / "flowerlite" / "oxford102"
+    assert weights_cache_dir() == cache_dir() / "weights" == tmp_path / "xdg" / "flowerlite" / "weights"
+
+
+def test_without_a_home_the_caches_ask_for_flowerlite_cache(monkeypatch):
+    import os
+
+    from training.backbones.registry import weights_cache_dir
+    from training.errors import WeightsError
+
+    monkeypatch.delenv("FLOWERLITE_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # HOME unset and no passwd entry
+    with pytest.raises(DatasetError, match=r"No home directory for the dataset cache .*set FLOWERLITE_CACHE or pass --data-dir"):
+        default_cache_dir()
+    with pytest.raises(WeightsError, match=r"No home directory to cache ImageNet weights in .*set FLOWERLITE_CACHE"):
+        weights_cache_dir()
 
 
 @pytest.mark.shared_data
