@@ -169,6 +169,21 @@ def _extract_features(backbone_pool, config, split: Split, run_dir: Path) -> dic
     return out
 
 
+@dataclass
+class _Run:
+    """What both phases of one run share: its inputs, the model being trained and its loss."""
+
+    config: TrainConfig
+    split: Split
+    dir: Path
+    strategy: object
+    model: object
+    backbone: object
+    head: object
+    loss: object
+    photos: object = None
+
+
 def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None, photos_dir: str | Path | None = None) -> RunResult:
     """Run (or resume) both phases and write the run directory; returns the accuracies.
 
@@ -176,7 +191,8 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     scope and Keras' `fit` distributes the batches. `photos_dir` is a real-world photo set
     (folder per class, named as the split's classes) scored after every phase-2 epoch and at the
     end, for the record only. Without val images (`train_on = "train+val"`) no choice is made on
-    val: phase 1 and phase 2 keep their last epoch.
+    val: phase 1 and phase 2 keep their last epoch. `[wise] alpha` below 1 keeps a mix of phase 2's
+    start and end weights (`training.wise`).
     """
     import keras
     import tensorflow as tf
@@ -203,110 +219,14 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     strategy = strategy or tf.distribute.get_strategy()
-    state = _state(run_dir)
-    loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
-
     with strategy.scope():
         model, backbone, head = build_classifier(config, num_classes, weights=config.weights)
-        # Created in the scope too, so that phase 1's feature extraction runs on the strategy's devices.
-        pooled = keras.Model(backbone.input, model.get_layer("avg_pool").output)
     backbone.trainable = False
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    run = _Run(config, split, run_dir, strategy, model, backbone, head, loss, photos)
 
-    # ---- phase 1: the head on cached features -------------------------------------------------
-    t0 = time.time()
-    head_path = run_dir / "phase1_head.weights.h5"
-    if config.distill.init_from and not state.get("phase1_done"):
-        # Phase 2 overwrites every weight with init_from's, so a head trained here would be thrown away.
-        _save_state(run_dir, phase1_done=True, phase1_skipped=True, phase1_val=None, phase1_test=None, phase1_seconds=0.0)
-        state = _state(run_dir)
-        print(f"[phase 1] skipped: phase 2 starts from {config.distill.init_from}", flush=True)
-    elif not state.get("phase1_done"):
-        feats = _extract_features(pooled, config, split, run_dir)
-        x_train = np.concatenate([feats["train_x"]] + ([feats["train_aug_x"]] if "train_aug_x" in feats else []))
-        y_train = np.concatenate([feats["train_y"]] + ([feats["train_aug_y"]] if "train_aug_y" in feats else []))
-        with strategy.scope():
-            head_model = keras.Sequential([keras.Input((backbone.output.shape[-1],)), head])
-            head_model.compile(keras.optimizers.Adam(config.phase1.learning_rate), loss=loss, metrics=["accuracy"])
-        has_val = "val_x" in feats
-        best = keras.callbacks.ModelCheckpoint(str(head_path), monitor="val_accuracy" if has_val else "loss",
-                                               save_best_only=has_val, save_weights_only=True)
-        head_model.fit(
-            x_train, keras.utils.to_categorical(y_train, num_classes),
-            validation_data=(feats["val_x"], keras.utils.to_categorical(feats["val_y"], num_classes)) if has_val else None,
-            epochs=config.phase1.epochs, batch_size=config.phase1.batch_size, shuffle=True, verbose=0,
-            callbacks=[best, keras.callbacks.CSVLogger(str(run_dir / "history_phase1.csv"))],
-        )
-        head_model.load_weights(head_path)
-        val1 = _accuracy(head_model, feats["val_x"], feats["val_y"]) if has_val else None
-        test1 = _accuracy(head_model, feats["test_x"], feats["test_y"]) if "test_x" in feats else None
-        _save_state(run_dir, phase1_done=True, phase1_val=val1, phase1_test=test1, phase1_seconds=time.time() - t0)
-        state = _state(run_dir)
-        print(f"[phase 1] val {_fmt(val1)}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
-    elif not state.get("phase1_skipped"):
-        keras.Sequential([keras.Input((backbone.output.shape[-1],)), head]).load_weights(head_path)
-
-    # ---- phase 2: fine-tune the top of the backbone ----------------------------------------------
-    from training.wise import END_FILE, save_start
-
-    t1 = time.time()
-    best_path = run_dir / END_FILE
-    if not state.get("phase1_skipped"):
-        save_start(model, run_dir)  # the ImageNet backbone with phase 1's head: what [wise] mixes with
-    if not state.get("phase2_done"):
-        if config.distill.init_from and not (run_dir / "phase2_backup").exists():
-            _load_init_weights(model, config.distill.init_from)
-            save_start(model, run_dir)
-        _unfreeze_top(backbone, config)
-        p2 = config.phase2
-        steps_per_epoch = math.ceil(len(split.train) / p2.batch_size)
-        with strategy.scope():
-            schedule = keras.optimizers.schedules.CosineDecay(
-                0.0, decay_steps=max(1, (p2.epochs - p2.warmup_epochs) * steps_per_epoch),
-                warmup_target=p2.learning_rate, warmup_steps=p2.warmup_epochs * steps_per_epoch,
-            )
-            optimizer = keras.optimizers.AdamW(
-                schedule, weight_decay=p2.weight_decay,
-                use_ema=p2.ema_momentum > 0, ema_momentum=p2.ema_momentum or 0.99,
-            )
-            model.compile(optimizer, loss=loss, metrics=["accuracy"])
-        train_ds = _dataset(config, split.train, training=True, batch_size=p2.batch_size, shuffle=True, mix=True)
-        if config.distill.teachers:
-            from training.distill import load_teachers, with_teacher_targets
-
-            spec, _ = _spec_and_size(config)
-            teachers = load_teachers(config.distill.teachers, num_classes)
-            print(f"[phase 2] distilling from {len(teachers)} teacher(s): " + ", ".join(str(t.path) for t in teachers), flush=True)
-            train_ds = with_teacher_targets(train_ds, teachers, mean=spec.mean, std=spec.std, weight=config.distill.weight)
-        val_ds = _dataset(config, split.val, training=False, batch_size=64) if split.val else None
-        from training.callbacks import ResumableEarlyStopping, best_checkpoint
-
-        history_path = run_dir / "history_phase2.csv"
-        logged = _read_history(history_path).get("val_accuracy", [])  # epochs before an interruption
-        # Order matters: the backup holds the raw weights (and the average in the optimiser); with
-        # an average, validation, the best checkpoint, early stopping and the real-world monitor all
-        # see the average.
-        if val_ds is not None:
-            choice = [best_checkpoint(best_path, logged), ResumableEarlyStopping(logged, patience=p2.patience)]
-        else:  # no val to choose on: every epoch's weights replace the last, so the last epoch is kept
-            choice = [keras.callbacks.ModelCheckpoint(str(best_path), save_best_only=False, save_weights_only=True)]
-        callbacks = [
-            keras.callbacks.BackupAndRestore(str(run_dir / "phase2_backup")),
-            *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if p2.ema_momentum > 0 else []),
-            *([monitor] if (monitor := _monitor(config, photos)) else []),
-            *choice,
-            keras.callbacks.CSVLogger(str(history_path), append=True),
-        ]
-        seconds_before = state.get("phase2_seconds", 0.0)
-        try:
-            history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
-        finally:  # an interrupted run keeps the time it spent, so the reported wall time is the whole run's
-            _save_state(run_dir, phase2_seconds=seconds_before + time.time() - t1)
-        hist = _read_history(history_path)
-        if "val_accuracy" in hist:
-            best_epoch = int(np.argmax(hist["val_accuracy"])) + 1
-        else:
-            best_epoch = len(hist.get("loss", [])) or len(history.history.get("loss", []))
-        _save_state(run_dir, phase2_done=True, best_epoch=best_epoch, phase2_seconds=seconds_before + time.time() - t1)
+    _phase1(run)
+    _phase2(run)
     _keep_final_model(model, config, split, photos, run_dir)
     state = _state(run_dir)
     result = RunResult(
@@ -318,6 +238,115 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     )
     (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2))
     return result
+
+
+def _phase1(run: _Run) -> None:
+    """Phase 1: train the new head on cached features of the frozen backbone (or reload it, or skip it)."""
+    import keras
+
+    config, state, num_classes = run.config, _state(run.dir), len(run.split.class_names)
+    t0 = time.time()
+    head_path = run.dir / "phase1_head.weights.h5"
+    if config.distill.init_from and not state.get("phase1_done"):
+        # Phase 2 overwrites every weight with init_from's, so a head trained here would be thrown away.
+        _save_state(run.dir, phase1_done=True, phase1_skipped=True, phase1_val=None, phase1_test=None, phase1_seconds=0.0)
+        print(f"[phase 1] skipped: phase 2 starts from {config.distill.init_from}", flush=True)
+        return
+    if state.get("phase1_done"):
+        if not state.get("phase1_skipped"):
+            keras.Sequential([keras.Input((run.backbone.output.shape[-1],)), run.head]).load_weights(head_path)
+        return
+    with run.strategy.scope():
+        # Created in the scope too, so that feature extraction runs on the strategy's devices.
+        pooled = keras.Model(run.backbone.input, run.model.get_layer("avg_pool").output)
+    feats = _extract_features(pooled, config, run.split, run.dir)
+    x_train = np.concatenate([feats["train_x"]] + ([feats["train_aug_x"]] if "train_aug_x" in feats else []))
+    y_train = np.concatenate([feats["train_y"]] + ([feats["train_aug_y"]] if "train_aug_y" in feats else []))
+    with run.strategy.scope():
+        head_model = keras.Sequential([keras.Input((run.backbone.output.shape[-1],)), run.head])
+        head_model.compile(keras.optimizers.Adam(config.phase1.learning_rate), loss=run.loss, metrics=["accuracy"])
+    has_val = "val_x" in feats
+    best = keras.callbacks.ModelCheckpoint(str(head_path), monitor="val_accuracy" if has_val else "loss",
+                                           save_best_only=has_val, save_weights_only=True)
+    head_model.fit(
+        x_train, keras.utils.to_categorical(y_train, num_classes),
+        validation_data=(feats["val_x"], keras.utils.to_categorical(feats["val_y"], num_classes)) if has_val else None,
+        epochs=config.phase1.epochs, batch_size=config.phase1.batch_size, shuffle=True, verbose=0,
+        callbacks=[best, keras.callbacks.CSVLogger(str(run.dir / "history_phase1.csv"))],
+    )
+    head_model.load_weights(head_path)
+    val1 = _accuracy(head_model, feats["val_x"], feats["val_y"]) if has_val else None
+    test1 = _accuracy(head_model, feats["test_x"], feats["test_y"]) if "test_x" in feats else None
+    _save_state(run.dir, phase1_done=True, phase1_val=val1, phase1_test=test1, phase1_seconds=time.time() - t0)
+    print(f"[phase 1] val {_fmt(val1)}" + (f"  test {test1:.4f}" if test1 is not None else ""), flush=True)
+
+
+def _phase2(run: _Run) -> None:
+    """Phase 2: fine-tune the backbone from `fine_tune_from` on (resumable); the kept weights go to END_FILE."""
+    import keras
+
+    from training.callbacks import ResumableEarlyStopping, best_checkpoint
+    from training.wise import END_FILE, save_start
+
+    config, state, model = run.config, _state(run.dir), run.model
+    t1 = time.time()
+    best_path = run.dir / END_FILE
+    if not state.get("phase1_skipped"):
+        save_start(model, run.dir)  # the ImageNet backbone with phase 1's head: what [wise] mixes with
+    if state.get("phase2_done"):
+        return
+    if config.distill.init_from and not (run.dir / "phase2_backup").exists():
+        _load_init_weights(model, config.distill.init_from)
+        save_start(model, run.dir)
+    _unfreeze_top(run.backbone, config)
+    p2 = config.phase2
+    steps_per_epoch = math.ceil(len(run.split.train) / p2.batch_size)
+    with run.strategy.scope():
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, decay_steps=max(1, (p2.epochs - p2.warmup_epochs) * steps_per_epoch),
+            warmup_target=p2.learning_rate, warmup_steps=p2.warmup_epochs * steps_per_epoch,
+        )
+        optimizer = keras.optimizers.AdamW(
+            schedule, weight_decay=p2.weight_decay,
+            use_ema=p2.ema_momentum > 0, ema_momentum=p2.ema_momentum or 0.99,
+        )
+        model.compile(optimizer, loss=run.loss, metrics=["accuracy"])
+    train_ds = _dataset(config, run.split.train, training=True, batch_size=p2.batch_size, shuffle=True, mix=True)
+    if config.distill.teachers:
+        from training.distill import load_teachers, with_teacher_targets
+
+        spec, _ = _spec_and_size(config)
+        teachers = load_teachers(config.distill.teachers, len(run.split.class_names))
+        print(f"[phase 2] distilling from {len(teachers)} teacher(s): " + ", ".join(str(t.path) for t in teachers), flush=True)
+        train_ds = with_teacher_targets(train_ds, teachers, mean=spec.mean, std=spec.std, weight=config.distill.weight)
+    val_ds = _dataset(config, run.split.val, training=False, batch_size=64) if run.split.val else None
+    history_path = run.dir / "history_phase2.csv"
+    logged = _read_history(history_path).get("val_accuracy", [])  # epochs before an interruption
+    # Order matters: the backup holds the raw weights (and the average in the optimiser); with
+    # an average, validation, the best checkpoint, early stopping and the real-world monitor all
+    # see the average.
+    if val_ds is not None:
+        choice = [best_checkpoint(best_path, logged), ResumableEarlyStopping(logged, patience=p2.patience)]
+    else:  # no val to choose on: every epoch's weights replace the last, so the last epoch is kept
+        choice = [keras.callbacks.ModelCheckpoint(str(best_path), save_best_only=False, save_weights_only=True)]
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run.dir / "phase2_backup")),
+        *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if p2.ema_momentum > 0 else []),
+        *([monitor] if (monitor := _monitor(config, run.photos)) else []),
+        *choice,
+        keras.callbacks.CSVLogger(str(history_path), append=True),
+    ]
+    seconds_before = state.get("phase2_seconds", 0.0)
+    try:
+        history = model.fit(train_ds, validation_data=val_ds, epochs=p2.epochs, callbacks=callbacks, verbose=_verbose())
+    finally:  # an interrupted run keeps the time it spent, so the reported wall time is the whole run's
+        _save_state(run.dir, phase2_seconds=seconds_before + time.time() - t1)
+    hist = _read_history(history_path)
+    if "val_accuracy" in hist:
+        best_epoch = int(np.argmax(hist["val_accuracy"])) + 1
+    else:
+        best_epoch = len(hist.get("loss", [])) or len(history.history.get("loss", []))
+    _save_state(run.dir, phase2_done=True, best_epoch=best_epoch, phase2_seconds=seconds_before + time.time() - t1)
 
 
 def _keep_final_model(model, config: TrainConfig, split: Split, photos, run_dir: Path) -> None:
