@@ -9,6 +9,10 @@
                       its real-world figures and confident level on a photo set named by its labels
     model_card.py     ModelCard -> MODEL_CARD.md
     run.py            a finished run directory; select_best_run (on val only)
+    options.py        ExportOptions: how a run is exported
+    variants.py       convert_variants(...): each variant converted, given its confident level, verified
+    export_card.py    export_card(...): the ModelCard of an export
+    report.py         ExportReport: what an export wrote and measured; report_json
     release.py        export_run / release: the whole chain into models/
 """
 

@@ -174,7 +174,7 @@ def test_verification_fails_when_the_metadata_does_not_round_trip(tiny_release, 
 
 
 def test_uint8_input_quantisation_other_than_the_normalisation_is_refused(tmp_path):
-    from training.export.release import _check_input_quantization
+    from training.export.variants import _check_input_quantization
 
     exported = ExportedModel(tmp_path / "m.tflite", "int8", 1, "0", "uint8", "uint8", (0.01, 120), (1 / 256, 0), 0.0)
     with pytest.raises(VerificationError, match=r"scale=0.01, zero_point=120.*--calibration-images"):
