@@ -42,15 +42,15 @@ def sweep(run_dir: str | Path, split, photos=None, alphas: Sequence[float] = DEF
     """Score the mix of `run_dir`'s phase-2 start and end at each alpha on val and `photos`."""
     from training.checksums import read_run_config
     from training.realworld import score_predictions
+    from training.run_state import _state
     from training.trainer import build_run_start, evaluate, predict
     from training.wise import end_weights, mix, start_weights
 
     run_dir = Path(run_dir)
     config = read_run_config(run_dir)
     model = build_run_start(config, len(split.class_names), run_dir)
-    state_skipped = not (run_dir / "phase1_head.weights.h5").exists()
-    start = start_weights(model, run_dir, phase1_skipped=state_skipped)
-    end = end_weights(model, run_dir)
+    end = end_weights(model, run_dir)  # first: an unfinished run is refused as such
+    start = start_weights(model, run_dir, phase1_skipped=bool(_state(run_dir).get("phase1_skipped")))
     rows = []
     for alpha in alphas:
         model.set_weights(mix(start, end, float(alpha)))

@@ -53,3 +53,17 @@ def test_alphas_must_be_shares():
     for bad in ("", "a,b", "0.5,1.2"):
         with pytest.raises(ConfigError, match="--alphas is a comma-separated list"):
             _alphas(bad)
+
+
+def test_the_sweep_refuses_an_unfinished_run_as_unfinished(tmp_path):
+    from training.checksums import to_toml
+    from training.data.oxford102 import Sample, Split
+    from training.export.errors import RunError
+    from training.wise_sweep import sweep
+
+    config = config_from_dict({"name": "x", "backbone": "efficientnet_lite0", "image_size": 32, "weights": "none"})
+    (tmp_path / "config.toml").write_text(to_toml(config.to_dict()))
+    split = Split(train=(), val=(Sample(tmp_path / "a.jpg", 0),), test=(), class_names=("a", "b"), root=tmp_path)
+
+    with pytest.raises(RunError, match="phase 2 has not finished; train the run first"):
+        sweep(tmp_path, split, alphas=[1.0])
