@@ -131,7 +131,8 @@ def plot_latency(report: BenchmarkReport, path: str | Path) -> Path | None:
             ax.annotate(text, (x, p99), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                         rotation=90, fontsize=7.5, zorder=4)
         ax.set_xticks(range(len(variants)))
-        ax.set_xticklabels(variants, fontsize=9)
+        # "model-variant" on two lines: a long model name on one line runs past the panel's edges.
+        ax.set_xticklabels([v.replace("-", "\n", 1) for v in variants], fontsize=9)
         ax.set_ylabel("ms per image")
         ax.set_ylim(0, ceiling * 1.35)
         label = f"{t} thread{'s' if t != 1 else ''}" if t is not None else "default threads"
@@ -143,12 +144,13 @@ def plot_latency(report: BenchmarkReport, path: str | Path) -> Path | None:
             if l not in labels:
                 handles.append(h)
                 labels.append(l)
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.55 / fig.get_figheight()),
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.62 / fig.get_figheight()),
                ncol=min(3, len(labels)), fontsize=9, frameon=False)
-    fig.suptitle("Latency per image (ms, lower is better) · bar and number = p50, thick tick = p90, thin tick = p99, ↑ = cut at the top",
-                 fontsize=11, y=1 - 0.12 / fig.get_figheight())
+    fig.suptitle("Latency per image (ms, lower is better)\n"
+                 "bar and number = p50, thick tick = p90, thin tick = p99, ↑ = cut at the top",
+                 fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
     rows_of_legend = (len(labels) + 2) // 3
-    fig.tight_layout(rect=(0, 0, 1, 1 - (0.6 + 0.2 * rows_of_legend) / fig.get_figheight()))
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.65 + 0.2 * rows_of_legend) / fig.get_figheight()))
     _save(fig, path)
     plt.close(fig)
     return Path(path)
