@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the released models in models/ with one command:
 #   1. train every candidate config (a finished run is resumed, i.e. skipped; an interrupted one continues;
-#      configs with a [distill] section last, as they learn from the other runs),
+#      configs that use other runs ([distill], [soup], [phase1] from_run) after those runs),
 #   2. export the run with the best *val* top-1 (or, when one is given, the run trained on train+val, whose
 #      recipe and epochs the official-protocol runs fixed on val) to float32, float16 and int8 TFLite with metadata,
 #   3. verify every file through the flowerlite SDK against the Keras model, evaluate it on the
@@ -10,9 +10,11 @@
 #
 #   bash scripts/release.sh [--data-dir DIR] [--photos DIR | --no-photos] [--skip-train] [CONFIG.toml ...] [-- extra `release` options]
 #
-# Defaults: the shipped model's two configs, efficientnet_lite0_realworld.toml (official protocol: train only,
-# choices on val) and efficientnet_lite0_realworld_trainval.toml (the same recipe on train+val: the release);
-# data from ../shared/oxford102 when present, else the
+# Defaults: the shipped model's configs. Official protocol (train only, choices on val): efficientnet_lite0_realworld
+# (12 epochs), efficientnet_lite0_realworld30 (30 epochs, phase 1 taken from the first) and their model soup
+# efficientnet_lite0_realworld_soup (their weight average, training/soup.py). The same three on train+val
+# (*_trainval): the release is the train+val soup; its twins and its runs are listed beside it in the card.
+# Data from ../shared/oxford102 when present, else the
 # download cache; real-world photos from ../shared/realworld-val when present (else none: the card then says
 # they were not measured and the files carry no confident level). PYTHON selects the interpreter (default: python).
 set -euo pipefail
@@ -37,7 +39,11 @@ while [ $# -gt 0 ]; do
     *) configs+=("$1"); shift ;;
   esac
 done
-[ ${#configs[@]} -eq 0 ] && configs=(training/configs/efficientnet_lite0_realworld.toml training/configs/efficientnet_lite0_realworld_trainval.toml)
+if [ ${#configs[@]} -eq 0 ]; then
+  for name in realworld realworld30 realworld_soup realworld_trainval realworld30_trainval realworld_soup_trainval; do
+    configs+=("training/configs/efficientnet_lite0_$name.toml")
+  done
+fi
 data=()
 [ -n "$data_dir" ] && data=(--data-dir "$data_dir")
 photos=()

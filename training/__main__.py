@@ -33,7 +33,10 @@ def cmd_train(args) -> int:
     phase1 = "skipped" if result.phase1_val is None and not result.phase1_seconds else f"val {val1} test {result.phase1_test}"
     val2 = "— (trained on train+val)" if result.phase2_val is None else f"{result.phase2_val:.4f}"
     realworld = f", real-world mean per class {result.realworld['mean_class_top1']:.4f}" if result.realworld else ""
-    print(f"run {run_dir}: phase 1 {phase1}, phase 2 val {val2} test {result.phase2_test}{realworld}")
+    if result.soup:
+        print(f"run {run_dir}: soup of {len(result.soup)} runs, val {val2} test {result.phase2_test}{realworld}")
+    else:
+        print(f"run {run_dir}: phase 1 {phase1}, phase 2 val {val2} test {result.phase2_test}{realworld}")
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from training.errors import ConfigError
 
-__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "DistillConfig", "WiseConfig", "TrainConfig", "load_config"]
+__all__ = ["DataConfig", "AugmentConfig", "Phase1Config", "Phase2Config", "DistillConfig", "WiseConfig", "SoupConfig", "TrainConfig", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,9 @@ class Phase1Config:
     batch_size: int = 128
     views: int = 4  # augmented views per training image, on top of the centre crop
     dropout: float = 0.2
+    # A finished run whose phase 1 this run takes (training.phase1_source): runs that share phase 1
+    # start phase 2 from the same weights, as a [soup] needs. Empty: phase 1 is trained here.
+    from_run: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,23 @@ class WiseConfig:
 
 
 @dataclass(frozen=True)
+class SoupConfig:
+    """No training: the kept model is the average of finished runs' weights (`training.soup`, a model soup).
+
+    The runs must share the backbone, input size and data, and must have started phase 2 from the same weights.
+    """
+
+    runs: tuple[str, ...] = ()  # run directories; empty: an ordinary run
+
+    def __post_init__(self):
+        if isinstance(self.runs, str) or not all(isinstance(r, str) and r for r in self.runs):
+            raise ConfigError(f"[soup] runs must be a list of run directories. Received: {self.runs!r}")
+        object.__setattr__(self, "runs", tuple(self.runs))
+        if len(self.runs) == 1 or len(set(self.runs)) != len(self.runs):
+            raise ConfigError(f"[soup] runs must name at least two different run directories. Received: {list(self.runs)!r}")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """One experiment."""
 
@@ -162,6 +182,12 @@ class TrainConfig:
     phase2: Phase2Config = field(default_factory=Phase2Config)
     distill: DistillConfig = field(default_factory=DistillConfig)
     wise: WiseConfig = field(default_factory=WiseConfig)
+    soup: SoupConfig = field(default_factory=SoupConfig)
+
+    def __post_init__(self):
+        if self.soup.runs and (self.distill != DistillConfig() or self.wise != WiseConfig()):
+            raise ConfigError("a [soup] config trains nothing, so [distill] and [wise] do not apply: "
+                              "put them in the configs of the soup's runs")
 
     def to_dict(self) -> dict:
         """Plain nested dict (for the run directory and the model card)."""
@@ -170,6 +196,10 @@ class TrainConfig:
             del values["distill"]  # runs without teachers keep the config text they always had
         if self.wise == WiseConfig():
             del values["wise"]  # likewise runs that keep their fine-tuned weights
+        if self.soup == SoupConfig():
+            del values["soup"]
+        if not self.phase1.from_run:
+            del values["phase1"]["from_run"]
         return values
 
 
@@ -181,7 +211,7 @@ def _build(cls, values: dict, where: str):
     kwargs = {}
     for key, value in values.items():
         sub = {"data": DataConfig, "augment": AugmentConfig, "phase1": Phase1Config, "phase2": Phase2Config, "distill": DistillConfig,
-               "wise": WiseConfig}
+               "wise": WiseConfig, "soup": SoupConfig}
         if key in sub and cls is TrainConfig:
             if not isinstance(value, dict):
                 raise ConfigError(f"[{key}] must be a table. Received: {value!r}")

@@ -36,7 +36,7 @@ def model_file(path: str | Path) -> Path:
     return path if path.suffix == ".keras" else path / "model.keras"
 
 
-def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher") -> None:
+def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher", section: str = "distill") -> None:
     """Fail early (before any training) if a teacher or init_from run is not finished.
 
     Raises:
@@ -46,7 +46,7 @@ def check_finished_runs(paths: Sequence[str | Path], what: str = "teacher") -> N
         path = model_file(raw)
         if not path.is_file() or not (path.parent / CONFIG_FILE).is_file():
             raise ConfigError(
-                f"[distill] {what} {str(raw)!r} is not a finished run (need {path.name} and {CONFIG_FILE} "
+                f"[{section}] {what} {str(raw)!r} is not a finished run (need {path.name} and {CONFIG_FILE} "
                 "in its run directory): train it first or fix the path"
             )
 

@@ -64,5 +64,14 @@ def _monitor(config: TrainConfig, photos):
     return RealWorldMonitor(photos, lambda model: predict(model, config, photos.samples, verbose=0))
 
 
+def _scores(model, config: TrainConfig, split, photos) -> dict:
+    """Val and test top-1 and the photo set's scores (None where there are no images)."""
+    return {
+        "val": evaluate(model, config, split.val) if split.val else None,
+        "test": evaluate(model, config, split.test) if split.test else None,
+        "realworld": _monitor(config, photos).score(model).to_dict() if photos else None,
+    }
+
+
 def _accuracy(model, x, y) -> float:
     return float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))

@@ -30,6 +30,9 @@ def _realworld(value) -> str:
 def _recipe(config: TrainConfig) -> str:
     # The phase-2 choices that differ between runs, in a few words.
     p2, aug, distill = config.phase2, config.augment, config.distill
+    if config.soup.runs:
+        names = ", ".join(Path(r).name for r in config.soup.runs)
+        return f"soup (weight average) of {names}" + (", **trained on train+val**" if config.data.train_on == "train+val" else "")
     parts = ["all layers" if p2.fine_tune_from == "all" else "top", f"{p2.epochs} ep", f"lr {p2.learning_rate:g}"]
     mixing = [name for name, alpha in (("mixup", aug.mixup_alpha), ("cutmix", aug.cutmix_alpha)) if alpha > 0]
     if mixing:
@@ -69,9 +72,12 @@ def results_table(run_dirs: list[Path]) -> str:
         # A run started from another one (`init_from`) skips phase 1: no time to report.
         skipped = m["phase1_val"] is None and not m["phase1_seconds"]
         phase1_time = "skipped" if skipped else f"{m['phase1_seconds'] / 60:.1f} min"
+        best_epoch = "—" if m.get("soup") else m["best_epoch"]  # a soup has no epochs: it averages finished runs
+        if m.get("soup"):
+            phase1_time = "—"
         rows.append(
             f"| {run.name} | {config.backbone} | {size} | {_recipe(config)} | {_pct(m['phase1_val'])} | {_pct(m['phase1_test'])} | "
-            f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {_realworld(m.get('realworld'))} | {m['best_epoch']} | "
+            f"{_pct(m['phase2_val'])} | {_pct(m['phase2_test'])} | {_realworld(m.get('realworld'))} | {best_epoch} | "
             f"{phase1_time} | {m['phase2_seconds'] / 60:.1f} min |"
         )
     return "\n".join(rows) + "\n"

@@ -21,3 +21,4 @@ class RunResult:
     realworld: dict | None = None  # training.realworld.PhotoScores.to_dict() of the final model, if a photo set was given
     wise_alpha: float = 1.0  # the kept model mixes phase 2's start and end so (1: the fine-tuned weights; training.wise)
     finetuned: dict | None = None  # val, test and realworld of the fine-tuned weights before mixing
+    soup: list[str] | None = None  # a soup's runs, whose weights the kept model averages (training.soup); no phases of its own

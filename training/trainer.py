@@ -22,7 +22,7 @@ import numpy as np
 from training.classifier_model import _NUM_CLASSES, _load_init_weights, _spec_and_size, _unfreeze_top, build_classifier, build_run_start
 from training.config import TrainConfig
 from training.data.oxford102 import Split
-from training.evaluation import _accuracy, _dataset, _monitor, _verbose, evaluate, predict
+from training.evaluation import _accuracy, _dataset, _monitor, _scores, _verbose, evaluate, predict
 from training.phase1_features import _extract_features
 from training.run_result import RunResult
 from training.run_state import _read_history, _save_state, _state
@@ -53,7 +53,8 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     (folder per class, named as the split's classes) scored after every phase-2 epoch and at the
     end, for the record only. Without val images (`train_on = "train+val"`) no choice is made on
     val: phase 1 and phase 2 keep their last epoch. `[wise] alpha` below 1 keeps a mix of phase 2's
-    start and end weights (`training.wise`).
+    start and end weights (`training.wise`). A `[soup]` config trains nothing: its runs' weights are
+    averaged (`training.soup`).
     """
     import keras
     import tensorflow as tf
@@ -61,6 +62,14 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     from training.checksums import write_run_header
 
     run_dir = Path(run_dir)
+    if config.soup.runs:
+        from training.soup import check_ingredients
+
+        check_ingredients(config)  # before anything is written: an unfinished or mismatched run is named
+    if config.phase1.from_run and not _state(run_dir).get("phase1_done"):
+        from training.phase1_source import check_phase1_source
+
+        check_phase1_source(config)  # likewise
     if config.distill.teachers or config.distill.init_from:
         from training.distill import check_finished_runs
 
@@ -76,6 +85,10 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
     num_classes = len(split.class_names)
     _NUM_CLASSES[config.name] = num_classes
     write_run_header(config, split, run_dir)
+    if config.soup.runs:
+        from training.soup import make_soup
+
+        return make_soup(config, split, run_dir, photos)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -102,7 +115,8 @@ def train(config: TrainConfig, split: Split, run_dir: str | Path, strategy=None,
 
 
 def _phase1(run: _Run) -> None:
-    """Phase 1: train the new head on cached features of the frozen backbone (or reload it, or skip it)."""
+    """Phase 1: train the new head on cached features of the frozen backbone (or reload it, take it from `[phase1]
+    from_run`, or skip it)."""
     import keras
 
     config, state, num_classes = run.config, _state(run.dir), len(run.split.class_names)
@@ -113,6 +127,11 @@ def _phase1(run: _Run) -> None:
         _save_state(run.dir, phase1_done=True, phase1_skipped=True, phase1_val=None, phase1_test=None, phase1_seconds=0.0)
         print(f"[phase 1] skipped: phase 2 starts from {config.distill.init_from}", flush=True)
         return
+    if config.phase1.from_run and not state.get("phase1_done"):
+        from training.phase1_source import copy_phase1
+
+        copy_phase1(config, run.dir)
+        state = _state(run.dir)
     if state.get("phase1_done"):
         if not state.get("phase1_skipped"):
             keras.Sequential([keras.Input((run.backbone.output.shape[-1],)), run.head]).load_weights(head_path)
@@ -247,15 +266,6 @@ def _keep_final_model(model, config: TrainConfig, split: Split, photos, run_dir:
     os.replace(tmp, run_dir / "model.keras")
     _save_state(run_dir, phase2_val=final["val"], phase2_test=final["test"], realworld=final["realworld"], final_alpha=alpha)
     print(f"[phase 2] val {_fmt(final['val'])}" + (f"  test {final['test']:.4f}" if final["test"] is not None else ""), flush=True)
-
-
-def _scores(model, config: TrainConfig, split: Split, photos) -> dict:
-    """Val and test top-1 and the photo set's scores (None where there are no images)."""
-    return {
-        "val": evaluate(model, config, split.val) if split.val else None,
-        "test": evaluate(model, config, split.test) if split.test else None,
-        "realworld": _monitor(config, photos).score(model).to_dict() if photos else None,
-    }
 
 
 def _fmt(value: float | None) -> str:

@@ -48,6 +48,11 @@ def sweep(run_dir: str | Path, split, photos=None, alphas: Sequence[float] = DEF
 
     run_dir = Path(run_dir)
     config = read_run_config(run_dir)
+    if config.soup.runs:
+        from training.errors import ConfigError
+
+        raise ConfigError(f"{run_dir} is a soup (it averages {', '.join(config.soup.runs)}) and has no phase 2 of its own: "
+                          "sweep its runs instead")
     model = build_run_start(config, len(split.class_names), run_dir)
     end = end_weights(model, run_dir)  # first: an unfinished run is refused as such
     start = start_weights(model, run_dir, phase1_skipped=bool(_state(run_dir).get("phase1_skipped")))

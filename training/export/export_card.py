@@ -102,7 +102,16 @@ def _official_protocol_notes(run: FinishedRun, selection: Sequence[FinishedRun])
     # A train+val release is reported beside its official-protocol twins: the number to compare with the literature.
     if not run.trained_on_val:
         return []
-    return [f"Official protocol (train only, every choice on val), the same recipe: `{r.run_dir}` val {100 * r.val_accuracy:.2f}%, "
-            f"test {100 * r.metrics['phase2_test']:.2f}% (Keras, before conversion). The released files are trained on "
-            "train+val: their test figures above are the shipped model's, not the official protocol's."
-            for r in selection if r.val_accuracy is not None and r.metrics.get("phase2_test") is not None]
+    official = [r for r in selection if r.val_accuracy is not None and r.metrics.get("phase2_test") is not None]
+    if not official:
+        return []
+    # The best on val is the recipe the release repeats on train+val (max keeps the first of equals).
+    twin = max(official, key=lambda r: r.val_accuracy)
+    notes = [f"Official protocol (train only, every choice on val), the same recipe: `{twin.run_dir}` val {100 * twin.val_accuracy:.2f}%, "
+             f"test {100 * twin.metrics['phase2_test']:.2f}% (Keras, before conversion), the best on val of the "
+             f"{len(official)} official-protocol run{'s' if len(official) > 1 else ''} given. The released files are trained on "
+             "train+val: their test figures above are the shipped model's, not the official protocol's."]
+    if run.config.soup.runs:
+        notes.append("The released run is a model soup: the weight average of " + ", ".join(f"`{r}`" for r in run.config.soup.runs)
+                     + " (`training/soup.py`), one model of the same size and speed as each.")
+    return notes

@@ -82,7 +82,8 @@ def select_best_run(run_dirs: Iterable[str | Path]) -> tuple[FinishedRun, list[F
 
     Unfinished runs are skipped; ties keep the first given. A run trained on train + val has no val
     accuracy to compare: when one is given it is the release (its recipe and epochs were chosen on
-    val by the official-protocol runs given beside it, which are listed as candidates).
+    val by the official-protocol runs given beside it, which are listed as candidates). A train+val
+    soup (`[soup]`) given with its own train+val runs is the release over them.
 
     Raises:
         RunError: if no run directory given is finished, or more than one was trained on val.
@@ -97,6 +98,9 @@ def select_best_run(run_dirs: Iterable[str | Path]) -> tuple[FinishedRun, list[F
         detail = "; ".join(skipped) or "no run directory given"
         raise RunError(f"No finished run to release ({detail})")
     on_val = [run for run in candidates if run.trained_on_val]
+    # A train+val soup is made of train+val runs given beside it: the soup is the release, not its runs.
+    in_soup = {Path(r).resolve() for run in on_val for r in run.config.soup.runs}
+    on_val = [run for run in on_val if run.run_dir.resolve() not in in_soup]
     if len(on_val) > 1:
         raise RunError("More than one run trained on train+val (" + ", ".join(str(r.run_dir) for r in on_val)
                        + "): they have no val accuracy to choose between; release one of them")

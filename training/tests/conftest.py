@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.tests.support import write_image
+from training.tests.support import make_flower_folder
 
 # Keep TensorFlow's C++ logging quiet in test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -20,12 +20,7 @@ def pytest_configure(config):
 @pytest.fixture
 def flower_folder(tmp_path) -> Path:
     """root/<class>/*.jpg: 3 classes x 6 images of 40 px, each class its own colour."""
-    root = tmp_path / "flowers"
-    colours = {"daisy": (230, 230, 60), "rose": (200, 30, 40), "violet": (90, 40, 170)}
-    for c, (name, colour) in enumerate(colours.items()):
-        for i in range(6):
-            write_image(root / name / f"img_{i}.jpg", 40, 40, seed=100 * c + i, colour=colour)
-    return root
+    return make_flower_folder(tmp_path / "flowers")
 
 
 @pytest.fixture(autouse=True)

@@ -30,3 +30,12 @@ def write_image(path: Path, width: int, height: int, seed: int, colour: tuple[in
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(pixels).save(path)
     return path
+
+
+def make_flower_folder(root: Path) -> Path:
+    """root/<class>/*.jpg: 3 classes x 6 images of 40 px, each class its own colour."""
+    colours = {"daisy": (230, 230, 60), "rose": (200, 30, 40), "violet": (90, 40, 170)}
+    for c, (name, colour) in enumerate(colours.items()):
+        for i in range(6):
+            write_image(root / name / f"img_{i}.jpg", 40, 40, seed=100 * c + i, colour=colour)
+    return root

@@ -94,6 +94,18 @@ def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_t
     assert trained == [str(configs / "b.toml"), str(configs / "z_student.toml"), str(configs / "a_polish.toml")]
 
 
+def test_release_sh_makes_a_soup_after_the_runs_it_averages(tmp_path):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "a_soup.toml").write_text('name = "a_soup"\nbackbone = "vgg16"\n[soup]\nruns = ["runs/c", "runs/b"]\n')
+    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
+    (configs / "c.toml").write_text('name = "c"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/b"]\n')
+
+    trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_soup.toml", "b.toml", "c.toml")))
+
+    assert trained == [str(configs / "b.toml"), str(configs / "c.toml"), str(configs / "a_soup.toml")]
+
+
 def test_release_sh_refuses_students_that_learn_from_each_other(tmp_path):
     configs = tmp_path / "configs"
     configs.mkdir()
@@ -116,8 +128,10 @@ def test_release_sh_trains_every_shipped_student_after_the_runs_it_learns_from(t
     names = [Path(c).stem for c in trained]
     assert sorted(names) == sorted(p.stem for p in shipped)
     for path in shipped:
-        distill = tomllib.loads(path.read_text()).get("distill", {})
-        for run in [*distill.get("teachers", []), *([distill["init_from"]] if distill.get("init_from") else [])]:
+        values = tomllib.loads(path.read_text())
+        distill, soup = values.get("distill", {}), values.get("soup", {})
+        for run in [*distill.get("teachers", []), *([distill["init_from"]] if distill.get("init_from") else []),
+                    *soup.get("runs", [])]:
             assert names.index(Path(run).name) < names.index(path.stem), f"{path.stem} trains before {run}"
 
 
@@ -154,21 +168,34 @@ def test_release_sh_passes_the_real_world_photos_to_the_release_unless_told_not_
     assert "--photos" not in (tmp_path / "calls.txt").read_text().splitlines()[-1].split("--rebuild-command")[0]
 
 
-def test_release_sh_by_default_trains_the_official_run_then_its_train_plus_val_twin_and_releases_both(tmp_path):
+def test_release_sh_by_default_trains_the_official_runs_and_their_train_plus_val_twins_and_releases_all(tmp_path):
     import tomllib
     from pathlib import Path
 
     trained, _ = _release_sh_training_order(tmp_path, options=("--photos", str(tmp_path / "photos")))
 
     configs = Path(__file__).resolve().parents[1] / "configs"
-    assert trained == [str(Path("training/configs") / n) for n in ("efficientnet_lite0_realworld.toml", "efficientnet_lite0_realworld_trainval.toml")]
-    official, shipped = (tomllib.loads((configs / Path(c).name).read_text()) for c in trained)
-    assert official["data"].get("train_on", "train") == "train" and shipped["data"]["train_on"] == "train+val"
-    # The same recipe: only the name and the data differ.
-    assert {k: v for k, v in official.items() if k not in ("name", "data")} == {k: v for k, v in shipped.items() if k not in ("name", "data")}
+    names = ["realworld", "realworld_trainval", "realworld30", "realworld30_trainval", "realworld_soup", "realworld_soup_trainval"]
+    assert trained == [str(Path("training/configs") / f"efficientnet_lite0_{n}.toml") for n in names]
+    for official_name in ("realworld", "realworld30", "realworld_soup"):
+        official, shipped = (tomllib.loads((configs / f"efficientnet_lite0_{n}.toml").read_text())
+                             for n in (official_name, f"{official_name}_trainval"))
+        assert official["data"].get("train_on", "train") == "train" and shipped["data"]["train_on"] == "train+val"
+
+        # The same recipe: only the name, the data and the runs used (each protocol's own) differ.
+        def recipe(values):
+            values = {k: v for k, v in values.items() if k not in ("name", "data")}
+            values.get("phase1", {}).pop("from_run", None)
+            values.get("soup", {}).pop("runs", None)
+            return values
+
+        assert recipe(official) == recipe(shipped)
+        used = [*official.get("soup", {}).get("runs", []), official.get("phase1", {}).get("from_run")]
+        used_tv = [*shipped.get("soup", {}).get("runs", []), shipped.get("phase1", {}).get("from_run")]
+        assert [r and r + "_trainval" for r in used] == used_tv  # the train+val twins of the official runs
     calls = [line for line in (tmp_path / "calls.txt").read_text().splitlines() if not line.startswith("-m training plan")]
     assert all(f"--photos {tmp_path / 'photos'}" in line for line in calls)
-    assert "--runs runs/efficientnet_lite0_realworld runs/efficientnet_lite0_realworld_trainval" in calls[-1]
+    assert "--runs " + " ".join(f"runs/efficientnet_lite0_{n}" for n in names) in calls[-1]
 
 
 def test_release_sh_orders_the_configs_with_python_and_stops_on_a_broken_one_before_training(tmp_path):

@@ -114,6 +114,40 @@ def test_two_runs_trained_on_train_plus_val_cannot_be_chosen_between(tmp_path, t
         select_best_run([first, second])
 
 
+def test_a_train_plus_val_soup_is_released_over_the_train_plus_val_runs_it_averages(tmp_path, tiny_run):
+    official = shutil.copytree(tiny_run, tmp_path / "official")
+    first = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "first"))
+    second = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "second"))
+    soup = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "soup"))
+    with (soup / "config.toml").open("a") as f:
+        f.write(f'\n[soup]\nruns = ["{first}", "{second}"]\n')
+
+    best, candidates = select_best_run([official, first, second, soup])
+
+    assert best.run_dir == soup and best.config.soup.runs == (str(first), str(second))
+    assert [c.run_dir for c in candidates] == [official, first, second, soup]
+    with pytest.raises(RunError, match="More than one run trained on train"):
+        select_best_run([official, first, soup, tmp_path / "missing"] + [_trained_on_val(shutil.copytree(tiny_run, tmp_path / "third"))])
+
+
+def test_the_card_names_the_best_official_twin_and_the_soup_a_release_is(tmp_path, tiny_run):
+    from training.export.export_card import _official_protocol_notes
+
+    low, high = (shutil.copytree(tiny_run, tmp_path / n) for n in ("low", "high"))
+    (low / "metrics.json").write_text(json.dumps({"phase2_val": 0.80, "phase2_test": 0.70}))
+    (high / "metrics.json").write_text(json.dumps({"phase2_val": 0.90, "phase2_test": 0.60}))
+    soup = _trained_on_val(shutil.copytree(tiny_run, tmp_path / "soup"))
+    with (soup / "config.toml").open("a") as f:
+        f.write('\n[soup]\nruns = ["runs/a", "runs/b"]\n')
+    runs = [load_run(r) for r in (low, high, soup)]
+
+    notes = _official_protocol_notes(runs[2], runs)
+
+    assert len(notes) == 2 and f"`{high}` val 90.00%, test 60.00%" in notes[0] and str(low) not in notes[0]
+    assert "the best on val of the 2 official-protocol runs given" in notes[0]
+    assert notes[1].startswith("The released run is a model soup: the weight average of `runs/a`, `runs/b`")
+
+
 def test_the_card_of_a_train_plus_val_release_says_so(tmp_path, tiny_run, tiny_split):
     from training.data.oxford102 import Split
     from training.export.release import ExportOptions, export_run
