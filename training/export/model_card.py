@@ -229,12 +229,12 @@ def render_model_card(card: ModelCard) -> str:
         lines += [
             f"- {card.split_name}, **trained on train+val**: the released run learnt from the {card.split_sizes[0]} train "
             f"and val images together, with the recipe and epoch count chosen on val by an official-protocol run "
-            f"(train only); its last epoch is kept. The {card.split_sizes[2]} test images are for reporting only.",
+            f"(train only); a train+val run keeps its last epoch. The {card.split_sizes[2]} test images are for reporting only.",
             f"- Released run: `{card.run_dir}`.",
         ]
         if len(card.selection) > 1:
-            lines.append("- Runs given to the release (the train+val run is released; the others are its official-protocol "
-                         "twins, by val top-1): " + ", ".join(
+            lines.append("- Runs given to the release (the released run is named above; the others are the train+val runs "
+                         "a train+val soup averages and the official-protocol runs, by val top-1): " + ", ".join(
                              f"`{run}` " + ("train+val" if val is None else _pct(val)) for run, val in card.selection) + ".")
     else:
         lines += [
