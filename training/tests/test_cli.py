@@ -82,12 +82,21 @@ def _release_sh_training_order(tmp_path, *configs, check=True, options=()):
     return [line.split("--config ")[1].split()[0] for line in lines if line.startswith("-m training train")], done
 
 
-def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_the_names(tmp_path):
+def _configs(tmp_path, sections: dict[str, str]):
+    """tmp_path/configs/<name>.toml for each name: a vgg16 config with `name` and the given sections."""
     configs = tmp_path / "configs"
     configs.mkdir()
-    (configs / "a_polish.toml").write_text('name = "a_polish"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n')
-    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
-    (configs / "z_student.toml").write_text('name = "z_student"\nbackbone = "vgg16"\n[distill]  # "runs/a_polish" in a comment\nteachers = [\n  "runs/b",\n]\n')
+    for name, text in sections.items():
+        (configs / f"{name}.toml").write_text(f'name = "{name}"\nbackbone = "vgg16"\n' + text)
+    return configs
+
+
+def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_the_names(tmp_path):
+    configs = _configs(tmp_path, {
+        "a_polish": '[distill]\nteachers = ["runs/b"]\ninit_from = "runs/z_student"\n',
+        "b": "",
+        "z_student": '[distill]  # "runs/a_polish" in a comment\nteachers = [\n  "runs/b",\n]\n',
+    })
 
     trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_polish.toml", "b.toml", "z_student.toml")))
 
@@ -95,11 +104,8 @@ def test_release_sh_trains_a_student_after_the_student_it_starts_from_whatever_t
 
 
 def test_release_sh_makes_a_soup_after_the_runs_it_averages(tmp_path):
-    configs = tmp_path / "configs"
-    configs.mkdir()
-    (configs / "a_soup.toml").write_text('name = "a_soup"\nbackbone = "vgg16"\n[soup]\nruns = ["runs/c", "runs/b"]\n')
-    (configs / "b.toml").write_text('name = "b"\nbackbone = "vgg16"\n')
-    (configs / "c.toml").write_text('name = "c"\nbackbone = "vgg16"\n[distill]\nteachers = ["runs/b"]\n')
+    configs = _configs(tmp_path, {"a_soup": '[soup]\nruns = ["runs/c", "runs/b"]\n', "b": "",
+                                  "c": '[distill]\nteachers = ["runs/b"]\n'})
 
     trained, _ = _release_sh_training_order(tmp_path, *(configs / n for n in ("a_soup.toml", "b.toml", "c.toml")))
 

@@ -53,6 +53,12 @@ def _tiny(name: str, seed: int = 3, **extra) -> dict:
     } | extra
 
 
+def _soup(runs: list[str], **extra) -> dict:
+    """A soup config of `runs` matching `_tiny`'s backbone, input size and data."""
+    return {"name": "soup", "backbone": "efficientnet_lite0", "image_size": 32, "weights": "none",
+            "data": {"dataset": "folder", "val_fraction": 0.34, "test_fraction": 0.17}, "soup": {"runs": runs}} | extra
+
+
 def _weights(path):
     return [np.array(w) for w in keras.saving.load_model(path, compile=False).get_weights()]
 
@@ -84,9 +90,7 @@ def test_a_soup_averages_its_runs_scores_it_and_is_not_made_twice(two_runs, tmp_
     from training.trainer import train
 
     split, folder, first, second, _ = two_runs
-    config = config_from_dict({"name": "soup", "backbone": "efficientnet_lite0", "image_size": 32, "weights": "none",
-                               "data": {"dataset": "folder", "val_fraction": 0.34, "test_fraction": 0.17},
-                               "soup": {"runs": [str(first), str(second)]}})
+    config = config_from_dict(_soup([str(first), str(second)]))
     run_dir = tmp_path / "soup"
 
     result = train(config, split, run_dir, photos_dir=folder)
@@ -123,9 +127,7 @@ def test_a_soup_of_runs_from_different_starts_is_refused_before_anything_is_writ
     from training.trainer import train
 
     split, _, first, _, other = two_runs
-    config = config_from_dict({"name": "soup", "backbone": "efficientnet_lite0", "image_size": 32, "weights": "none",
-                               "data": {"dataset": "folder", "val_fraction": 0.34, "test_fraction": 0.17},
-                               "soup": {"runs": [str(first), str(other)]}})
+    config = config_from_dict(_soup([str(first), str(other)]))
 
     with pytest.raises(ConfigError, match="did not start phase 2 from the same weights"):
         train(config, split, tmp_path / "soup")
@@ -137,15 +139,13 @@ def test_a_soup_names_an_unfinished_run_and_a_mismatched_one(two_runs, tmp_path)
     from training.soup import check_ingredients
 
     _, _, first, second, _ = two_runs
-    base = {"name": "soup", "backbone": "efficientnet_lite0", "image_size": 32, "weights": "none",
-            "data": {"dataset": "folder", "val_fraction": 0.34, "test_fraction": 0.17}}
     missing = tmp_path / "never_trained"
     with pytest.raises(ConfigError, match=rf"\[soup\] run '{missing}' is not a finished run"):
-        check_ingredients(config_from_dict(base | {"soup": {"runs": [str(first), str(missing)]}}))
+        check_ingredients(config_from_dict(_soup([str(first), str(missing)])))
     with pytest.raises(ConfigError, match=rf"\[soup\] run '{first}' has another image_size than the soup's config: 32 against 64"):
-        check_ingredients(config_from_dict(base | {"image_size": 64, "soup": {"runs": [str(first), str(second)]}}))
+        check_ingredients(config_from_dict(_soup([str(first), str(second)], image_size=64)))
     with pytest.raises(ConfigError, match="trained on other data"):
-        check_ingredients(config_from_dict(base | {"soup": {"runs": [str(first), str(second)]}}), {"images": "other"})
+        check_ingredients(config_from_dict(_soup([str(first), str(second)])), {"images": "other"})
 
 
 @pytest.mark.slow
