@@ -25,7 +25,7 @@ def run_name(config_path: str | Path) -> str:
 
 
 def _learns_from(config: TrainConfig) -> set[str]:
-    # Teachers, init_from and soup runs name run directories (or their model.keras): keep the run's name.
+    # Teachers, init_from, soup runs and [phase1] from_run name run directories (or a model.keras): keep the run's name.
     return {model_file(path).parent.name
             for path in (*config.distill.teachers, config.distill.init_from, *config.soup.runs, config.phase1.from_run) if path}
 
