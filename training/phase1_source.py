@@ -62,8 +62,14 @@ def copy_phase1(config: TrainConfig, run_dir: Path) -> None:
     from training.run_state import _save_state, _state
 
     source = check_phase1_source(config)
-    if json.loads((source / "data_checksums.json").read_text()) != json.loads((run_dir / "data_checksums.json").read_text()):
-        raise ConfigError(f"[phase1] from_run {str(source)!r} was trained on other data (data_checksums.json differs)")
+    sums = source / "data_checksums.json"
+    try:
+        same = json.loads(sums.read_text()) == json.loads((run_dir / "data_checksums.json").read_text())
+    except (OSError, ValueError):  # missing or unreadable: its data cannot be shown to be this run's
+        same = False
+    if not same:
+        raise ConfigError(f"[phase1] from_run {str(source)!r} was trained on other data (its data_checksums.json "
+                          "differs, or is missing or unreadable)")
     for name in PHASE1_FILES:
         if (source / name).is_file():
             tmp = run_dir / f"{name}.tmp"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -163,6 +164,13 @@ def test_phase1_from_run_copies_the_head_and_scores_and_refuses_other_inputs(two
     with pytest.raises(ConfigError, match=rf"\[phase1\] from_run '{first}' trained phase 1 with another seed: 3 against 9"):
         train(config_from_dict(config), split, tmp_path / "third")
     assert not (tmp_path / "third").exists()
+    unsure = shutil.copytree(first, tmp_path / "unsure")
+    (unsure / "data_checksums.json").unlink()
+    config = _tiny("fifth")
+    config["phase1"] |= {"from_run": str(unsure)}
+    with pytest.raises(ConfigError, match="was trained on other data .*missing or unreadable"):
+        train(config_from_dict(config), split, tmp_path / "fifth")
+    assert not (tmp_path / "fifth" / "phase1_head.weights.h5").exists()  # nothing copied
     config = _tiny("fourth")
     config["phase1"] |= {"from_run": str(tmp_path / "nothing")}
     with pytest.raises(ConfigError, match="has no finished phase 1"):
